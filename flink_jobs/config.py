@@ -1,0 +1,248 @@
+"""The one configuration object of gmall-realtime.
+
+Values come, later layers winning, from:
+  1. the defaults below (the local stack's ports and names),
+  2. a TOML file (``--config FILE`` or ``GMALL_RT_CONFIG``),
+  3. ``<stack.state_dir>/credentials.toml``, written by ``gmall-rt stack up`` with passwords it
+     generated for the local services (so none is ever kept in the repository),
+  4. environment variables ``GMALL_<SECTION>_<KEY>``, e.g. ``GMALL_KAFKA_PORT=19092`` or
+     ``GMALL_MARIADB_PASSWORD`` (how a Kubernetes Secret reaches a job).
+
+Only :func:`load` reads the environment; everything else receives the resulting :class:`Config`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "GMALL_"
+CONFIG_FILE_ENV = "GMALL_RT_CONFIG"
+CREDENTIALS_FILE = "credentials.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    # empty: /var/lib/gmall-rt and /var/cache/gmall-rt/artifacts for root (so the unprivileged
+    # service user can reach them), ~/.local/state/gmall-rt and ~/.cache/gmall-rt/artifacts otherwise
+    state_dir: str = ""
+    artifacts_dir: str = ""
+    health_timeout_s: int = 240
+    # services that refuse to run as root (Elasticsearch) run as this user when gmall-rt is root
+    service_user: str = "gmall"
+
+    @property
+    def state_path(self) -> Path:
+        if self.state_dir:
+            return Path(self.state_dir).expanduser()
+        return Path("/var/lib/gmall-rt") if os.geteuid() == 0 else Path("~/.local/state/gmall-rt").expanduser()
+
+    @property
+    def artifacts_path(self) -> Path:
+        if self.artifacts_dir:
+            return Path(self.artifacts_dir).expanduser()
+        if os.geteuid() == 0:
+            return Path("/var/cache/gmall-rt/artifacts")
+        return Path("~/.cache/gmall-rt/artifacts").expanduser()
+
+
+@dataclass(frozen=True)
+class KafkaConfig:
+    host: str = "127.0.0.1"
+    port: int = 9092
+    controller_port: int = 9093
+    heap: str = "512m"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class MariaDBConfig:
+    host: str = "127.0.0.1"
+    port: int = 3306
+    user: str = "gmall"
+    password: str = ""
+    source_database: str = "gmall"
+    report_database: str = "gmall_report"
+
+
+@dataclass(frozen=True)
+class CanalConfig:
+    host: str = "127.0.0.1"
+    port: int = 11111
+    metrics_port: int = 11112
+    user: str = "canal"
+    password: str = ""
+    destination: str = "gmall"
+    heap: str = "384m"
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    host: str = "127.0.0.1"
+    port: int = 6379
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class ElasticsearchConfig:
+    host: str = "127.0.0.1"
+    port: int = 9200
+    transport_port: int = 9300
+    heap: str = "512m"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class HBaseConfig:
+    zookeeper_host: str = "127.0.0.1"
+    zookeeper_port: int = 2181
+    master_port: int = 16000
+    master_info_port: int = 16010
+    regionserver_port: int = 16020
+    regionserver_info_port: int = 16030
+    heap: str = "1g"
+
+    @property
+    def zookeeper_quorum(self) -> str:
+        return f"{self.zookeeper_host}:{self.zookeeper_port}"
+
+
+@dataclass(frozen=True)
+class PhoenixConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    heap: str = "512m"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+
+@dataclass(frozen=True)
+class FlinkConfig:
+    host: str = "127.0.0.1"
+    rest_port: int = 8081
+    jobmanager_rpc_port: int = 6123
+    taskmanager_rpc_port: int = 6124
+    taskmanager_slots: int = 4
+    jobmanager_memory: str = "1024m"
+    taskmanager_memory: str = "2048m"
+    checkpoint_interval_ms: int = 10_000
+    checkpoint_dir: str = ""  # empty: <stack.state_dir>/flink/checkpoints
+    state_backend: str = "rocksdb"
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://{self.host}:{self.rest_port}"
+
+
+@dataclass(frozen=True)
+class TopicsConfig:
+    start: str = "gmall_start"
+    event: str = "gmall_event"
+    order_info: str = "gmall_order_info"
+    order_detail: str = "gmall_order_detail"
+    user_info: str = "gmall_user_info"
+    dead_letter: str = "gmall_dlq"
+
+
+@dataclass(frozen=True)
+class TimeConfig:
+    zone: str = "Asia/Shanghai"
+    allowed_lateness_s: int = 300
+
+
+@dataclass(frozen=True)
+class Config:
+    stack: StackConfig = field(default_factory=StackConfig)
+    kafka: KafkaConfig = field(default_factory=KafkaConfig)
+    mariadb: MariaDBConfig = field(default_factory=MariaDBConfig)
+    canal: CanalConfig = field(default_factory=CanalConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
+    elasticsearch: ElasticsearchConfig = field(default_factory=ElasticsearchConfig)
+    hbase: HBaseConfig = field(default_factory=HBaseConfig)
+    phoenix: PhoenixConfig = field(default_factory=PhoenixConfig)
+    flink: FlinkConfig = field(default_factory=FlinkConfig)
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
+    time: TimeConfig = field(default_factory=TimeConfig)
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.stack.state_path / CREDENTIALS_FILE
+
+
+def _coerce(section: str, key: str, raw: Any, target_type: type) -> Any:
+    if target_type is int:
+        if isinstance(raw, bool):
+            raise ConfigError(f"{section}.{key}: expected a whole number, got {raw!r}")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{section}.{key}: expected a whole number, got {raw!r}") from None
+    return str(raw)
+
+
+def _apply(config: Config, layer: Mapping[str, Mapping[str, Any]], origin: str) -> Config:
+    sections = {}
+    for section_name, values in layer.items():
+        if not hasattr(config, section_name) or not isinstance(values, Mapping):
+            raise ConfigError(f"{origin}: unknown section [{section_name}]")
+        section = getattr(config, section_name)
+        types = {f.name: f.type for f in dataclasses.fields(section)}
+        changes = {}
+        for key, raw in values.items():
+            if key not in types:
+                raise ConfigError(f"{origin}: unknown key {section_name}.{key}")
+            target = int if types[key] in (int, "int") else str
+            changes[key] = _coerce(section_name, key, raw, target)
+        sections[section_name] = dataclasses.replace(section, **changes)
+    return dataclasses.replace(config, **sections)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; pass an existing file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix the file") from None
+
+
+def _environment_layer(config: Config, environ: Mapping[str, str]) -> dict:
+    layer: dict[str, dict[str, str]] = {}
+    for section in dataclasses.fields(config):
+        for key in dataclasses.fields(getattr(config, section.name)):
+            name = f"{ENV_PREFIX}{section.name}_{key.name}".upper()
+            if name in environ:
+                layer.setdefault(section.name, {})[key.name] = environ[name]
+    return layer
+
+
+def load(config_file: str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration from defaults, the config file, stack credentials and environment."""
+    environ = os.environ if environ is None else environ
+    config = Config()
+    path = config_file or environ.get(CONFIG_FILE_ENV)
+    if path:
+        config = _apply(config, _read_toml(Path(path).expanduser()), str(path))
+    env_layer = _environment_layer(config, environ)
+    # the state dir decides where the credentials file is, so settle it before reading that file
+    config = _apply(config, {"stack": env_layer.get("stack", {})}, "environment")
+    if config.credentials_path.exists():
+        config = _apply(config, _read_toml(config.credentials_path), str(config.credentials_path))
+    return _apply(config, env_layer, "environment")

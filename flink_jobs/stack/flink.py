@@ -1,0 +1,136 @@
+"""A Flink 1.20 session cluster (one JobManager, one TaskManager) run from the apache-flink wheel,
+with the project's connector jars on its classpath and its Python environment for PyFlink UDFs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import urllib.request
+from pathlib import Path
+
+import pyflink
+
+from flink_jobs.stack.service import Service, StackError
+
+PYFLINK_HOME = Path(pyflink.__file__).resolve().parent
+
+
+def _shipped_java_options() -> str:
+    """The --add-opens/--add-exports Flink needs on Java 17, as its own config.yaml lists them."""
+    text = (PYFLINK_HOME / "conf" / "config.yaml").read_text()
+    match = re.search(r"^\s+all:\s*(--add-.*)$", text, re.MULTILINE)
+    if not match:
+        raise StackError(f"flink: no Java options found in {PYFLINK_HOME / 'conf' / 'config.yaml'}")
+    return match.group(1).strip()
+
+
+class _FlinkProcess(Service):
+    artifacts = ("flink-connectors",)
+    script = ""
+
+    def __init__(self, config):
+        super().__init__(config)
+        # both processes share one Flink home: conf/, lib/ and the logs
+        self.home = config.stack.state_path / "flink"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def lib_dir(self) -> Path:
+        return self.home / "lib"
+
+    def command(self) -> list[str]:
+        return ["bash", str(PYFLINK_HOME / "bin" / self.script), "start-foreground"]
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "FLINK_CONF_DIR": str(self.conf_dir),
+            "FLINK_LIB_DIR": str(self.lib_dir),
+            "FLINK_LOG_DIR": str(self.home / "log"),
+            "FLINK_PID_DIR": str(self.home),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        }
+
+    def prepare(self) -> None:
+        super().prepare()
+        flink = self.config.flink
+        for sub in ("conf", "log", "lib", "checkpoints", "savepoints"):
+            (self.home / sub).mkdir(exist_ok=True)
+        for jar in self.lib_dir.glob("*.jar"):
+            jar.unlink()
+        for jar in [*(PYFLINK_HOME / "lib").glob("*.jar"), *self.artifact_path("flink-connectors").glob("*.jar")]:
+            (self.lib_dir / jar.name).symlink_to(jar)
+        for name in ("log4j-console.properties", "log4j.properties", "log4j-cli.properties",
+                     "logback-console.xml", "logback.xml"):
+            shutil.copy(PYFLINK_HOME / "conf" / name, self.conf_dir / name)
+        checkpoint_dir = flink.checkpoint_dir or (self.home / "checkpoints").as_uri()
+        settings = {
+            "env.java.opts.all": _shipped_java_options(),
+            "jobmanager.rpc.address": flink.host,
+            "jobmanager.rpc.port": flink.jobmanager_rpc_port,
+            "jobmanager.bind-host": flink.host,
+            "jobmanager.memory.process.size": flink.jobmanager_memory,
+            "taskmanager.host": flink.host,
+            "taskmanager.bind-host": flink.host,
+            "taskmanager.rpc.port": flink.taskmanager_rpc_port,
+            "taskmanager.numberOfTaskSlots": flink.taskmanager_slots,
+            "taskmanager.memory.process.size": flink.taskmanager_memory,
+            "rest.address": flink.host,
+            "rest.bind-address": flink.host,
+            "rest.port": flink.rest_port,
+            "parallelism.default": 1,
+            "state.backend.type": flink.state_backend,
+            "state.checkpoints.dir": checkpoint_dir,
+            "state.savepoints.dir": (self.home / "savepoints").as_uri(),
+            "execution.checkpointing.interval": f"{flink.checkpoint_interval_ms}ms",
+            "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+            "table.local-time-zone": self.config.time.zone,
+            "python.executable": sys.executable,
+            "python.client.executable": sys.executable,
+        }
+        (self.conf_dir / "config.yaml").write_text(
+            "".join(f"{key}: {json.dumps(value)}\n" for key, value in settings.items())
+        )
+
+    def _overview(self) -> dict:
+        with urllib.request.urlopen(f"{self.config.flink.rest_url}/overview", timeout=3) as response:
+            return json.load(response)
+
+
+class FlinkJobManager(_FlinkProcess):
+    name = "flink-jobmanager"
+    script = "jobmanager.sh"
+
+    def ports(self) -> dict[str, int]:
+        return {"rest": self.config.flink.rest_port, "rpc": self.config.flink.jobmanager_rpc_port}
+
+    def probe(self) -> str | None:
+        try:
+            self._overview()
+        except (OSError, ValueError) as exc:
+            return f"REST API not answering ({exc})"
+        return None
+
+
+class FlinkTaskManager(_FlinkProcess):
+    name = "flink-taskmanager"
+    script = "taskmanager.sh"
+    depends_on = ("flink-jobmanager",)
+
+    def ports(self) -> dict[str, int]:
+        return {"rpc": self.config.flink.taskmanager_rpc_port}
+
+    def prepare(self) -> None:
+        """The JobManager prepared the shared Flink home already."""
+
+    def probe(self) -> str | None:
+        try:
+            overview = self._overview()
+        except (OSError, ValueError) as exc:
+            return f"JobManager not answering ({exc})"
+        return None if overview.get("taskmanagers", 0) >= 1 else "no TaskManager registered"
