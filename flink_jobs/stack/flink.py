@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyflink
 
+from flink_jobs.config import Config
 from flink_jobs.stack.service import Service, StackError
 
 PYFLINK_HOME = Path(pyflink.__file__).resolve().parent
@@ -27,6 +28,60 @@ def _shipped_java_options() -> str:
     return match.group(1).strip()
 
 
+def flink_home(config: Config) -> Path:
+    return config.stack.state_path / "flink"
+
+
+def prepare_flink_home(config: Config) -> Path:
+    """Write the Flink home the cluster and every job client share: conf/ from the configuration,
+    lib/ with Flink's own jars and the connector jars. Safe to run again."""
+    home = flink_home(config)
+    flink = config.flink
+    for sub in ("conf", "log", "lib", "checkpoints", "savepoints"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    lib_dir, conf_dir = home / "lib", home / "conf"
+    connectors = config.stack.artifacts_path / "flink-connectors"
+    wanted = {jar.name: jar for jar in [*(PYFLINK_HOME / "lib").glob("*.jar"), *connectors.glob("*.jar")]}
+    for link in lib_dir.glob("*.jar"):
+        if link.name not in wanted or link.readlink() != wanted[link.name]:
+            link.unlink()
+    for name, jar in wanted.items():
+        if not (lib_dir / name).is_symlink():
+            (lib_dir / name).symlink_to(jar)
+    for name in ("log4j-console.properties", "log4j.properties", "log4j-cli.properties",
+                 "logback-console.xml", "logback.xml"):
+        shutil.copy(PYFLINK_HOME / "conf" / name, conf_dir / name)
+    checkpoint_dir = flink.checkpoint_dir or (home / "checkpoints").as_uri()
+    settings = {
+        "env.java.opts.all": _shipped_java_options(),
+        "jobmanager.rpc.address": flink.host,
+        "jobmanager.rpc.port": flink.jobmanager_rpc_port,
+        "jobmanager.bind-host": flink.host,
+        "jobmanager.memory.process.size": flink.jobmanager_memory,
+        "taskmanager.host": flink.host,
+        "taskmanager.bind-host": flink.host,
+        "taskmanager.rpc.port": flink.taskmanager_rpc_port,
+        "taskmanager.numberOfTaskSlots": flink.taskmanager_slots,
+        "taskmanager.memory.process.size": flink.taskmanager_memory,
+        "rest.address": flink.host,
+        "rest.bind-address": flink.host,
+        "rest.port": flink.rest_port,
+        "parallelism.default": 1,
+        "state.backend.type": flink.state_backend,
+        "state.checkpoints.dir": checkpoint_dir,
+        "state.savepoints.dir": (home / "savepoints").as_uri(),
+        "execution.checkpointing.interval": f"{flink.checkpoint_interval_ms}ms",
+        "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+        "table.local-time-zone": config.time.zone,
+        "python.executable": sys.executable,
+        "python.client.executable": sys.executable,
+    }
+    (conf_dir / "config.yaml").write_text(
+        "".join(f"{key}: {json.dumps(value)}\n" for key, value in settings.items())
+    )
+    return home
+
+
 class _FlinkProcess(Service):
     artifacts = ("flink-connectors",)
     script = ""
@@ -34,7 +89,7 @@ class _FlinkProcess(Service):
     def __init__(self, config):
         super().__init__(config)
         # both processes share one Flink home: conf/, lib/ and the logs
-        self.home = config.stack.state_path / "flink"
+        self.home = flink_home(config)
 
     @property
     def conf_dir(self) -> Path:
@@ -57,45 +112,7 @@ class _FlinkProcess(Service):
         }
 
     def prepare(self) -> None:
-        super().prepare()
-        flink = self.config.flink
-        for sub in ("conf", "log", "lib", "checkpoints", "savepoints"):
-            (self.home / sub).mkdir(exist_ok=True)
-        for jar in self.lib_dir.glob("*.jar"):
-            jar.unlink()
-        for jar in [*(PYFLINK_HOME / "lib").glob("*.jar"), *self.artifact_path("flink-connectors").glob("*.jar")]:
-            (self.lib_dir / jar.name).symlink_to(jar)
-        for name in ("log4j-console.properties", "log4j.properties", "log4j-cli.properties",
-                     "logback-console.xml", "logback.xml"):
-            shutil.copy(PYFLINK_HOME / "conf" / name, self.conf_dir / name)
-        checkpoint_dir = flink.checkpoint_dir or (self.home / "checkpoints").as_uri()
-        settings = {
-            "env.java.opts.all": _shipped_java_options(),
-            "jobmanager.rpc.address": flink.host,
-            "jobmanager.rpc.port": flink.jobmanager_rpc_port,
-            "jobmanager.bind-host": flink.host,
-            "jobmanager.memory.process.size": flink.jobmanager_memory,
-            "taskmanager.host": flink.host,
-            "taskmanager.bind-host": flink.host,
-            "taskmanager.rpc.port": flink.taskmanager_rpc_port,
-            "taskmanager.numberOfTaskSlots": flink.taskmanager_slots,
-            "taskmanager.memory.process.size": flink.taskmanager_memory,
-            "rest.address": flink.host,
-            "rest.bind-address": flink.host,
-            "rest.port": flink.rest_port,
-            "parallelism.default": 1,
-            "state.backend.type": flink.state_backend,
-            "state.checkpoints.dir": checkpoint_dir,
-            "state.savepoints.dir": (self.home / "savepoints").as_uri(),
-            "execution.checkpointing.interval": f"{flink.checkpoint_interval_ms}ms",
-            "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
-            "table.local-time-zone": self.config.time.zone,
-            "python.executable": sys.executable,
-            "python.client.executable": sys.executable,
-        }
-        (self.conf_dir / "config.yaml").write_text(
-            "".join(f"{key}: {json.dumps(value)}\n" for key, value in settings.items())
-        )
+        prepare_flink_home(self.config)
 
     def _overview(self) -> dict:
         with urllib.request.urlopen(f"{self.config.flink.rest_url}/overview", timeout=3) as response:

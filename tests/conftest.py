@@ -1,0 +1,9 @@
+import pytest
+
+from flink_jobs import config as config_module
+
+
+@pytest.fixture(scope="session")
+def config():
+    """The same configuration the jobs and gmall-rt use (file from GMALL_RT_CONFIG, environment)."""
+    return config_module.load()

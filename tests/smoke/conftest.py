@@ -1,0 +1,23 @@
+"""Smoke tests run against the real local stack (`gmall-rt stack up`); they fail, never skip, when a
+service is missing, because a missing service is exactly what they are there to catch."""
+
+import uuid
+
+import pytest
+
+from flink_jobs.stack.manager import Stack
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="session")
+def stack(config):
+    stack = Stack(config)
+    unhealthy = {row.name: row.health for row in stack.status() if row.health != "healthy"}
+    assert not unhealthy, f"the local stack is not healthy (run `gmall-rt stack up`): {unhealthy}"
+    return stack
+
+
+@pytest.fixture
+def unique():
+    return uuid.uuid4().hex[:10]
