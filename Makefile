@@ -1,0 +1,17 @@
+# The two commands of README.md. Both set up a fresh machine first (scripts/bootstrap.sh).
+.PHONY: bootstrap run test stack-down
+
+bootstrap:
+	./scripts/bootstrap.sh
+
+# the local stack with every service, and where each one listens
+run: bootstrap
+	.venv/bin/gmall-rt stack up
+
+# unit tests, then the smoke tests against the real stack (started if it is not running)
+test: bootstrap
+	.venv/bin/gmall-rt stack up
+	.venv/bin/pytest -p no:cacheprovider
+
+stack-down:
+	.venv/bin/gmall-rt stack down

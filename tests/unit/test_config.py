@@ -1,0 +1,52 @@
+import pytest
+
+from flink_jobs import config as config_module
+from flink_jobs.config import ConfigError
+
+
+def test_defaults_without_file_or_environment(tmp_path):
+    config = config_module.load(environ={"GMALL_STACK_STATE_DIR": str(tmp_path)})
+    assert config.kafka.bootstrap_servers == "127.0.0.1:9092"
+    assert config.time.zone == "Asia/Shanghai"
+    assert config.topics.dead_letter == "gmall_dlq"
+
+
+def test_environment_overrides_file_and_file_overrides_defaults(tmp_path):
+    conf = tmp_path / "gmall.toml"
+    conf.write_text('[kafka]\nport = 19092\nhost = "10.0.0.5"\n[time]\nzone = "UTC"\n')
+    config = config_module.load(
+        str(conf), environ={"GMALL_STACK_STATE_DIR": str(tmp_path), "GMALL_KAFKA_PORT": "29092"}
+    )
+    assert config.kafka.port == 29092
+    assert config.kafka.host == "10.0.0.5"
+    assert config.time.zone == "UTC"
+
+
+def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
+    (tmp_path / "credentials.toml").write_text('[mariadb]\npassword = "from-file"\n[redis]\npassword = "r"\n')
+    config = config_module.load(
+        environ={"GMALL_STACK_STATE_DIR": str(tmp_path), "GMALL_MARIADB_PASSWORD": "from-env"}
+    )
+    assert config.mariadb.password == "from-env"
+    assert config.redis.password == "r"
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[kafka]\nport = 'nine'\n", "kafka.port: expected a whole number"),
+        ("[kafak]\nport = 1\n", "unknown section [kafak]"),
+        ("[kafka]\nprot = 1\n", "unknown key kafka.prot"),
+        ("[kafka\n", "is not valid TOML"),
+    ],
+)
+def test_bad_configuration_names_the_problem(tmp_path, toml, message):
+    conf = tmp_path / "bad.toml"
+    conf.write_text(toml)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
+        config_module.load(str(conf), environ={"GMALL_STACK_STATE_DIR": str(tmp_path)})
+
+
+def test_bad_environment_value_names_the_variable(tmp_path):
+    with pytest.raises(ConfigError, match="flink.rest_port"):
+        config_module.load(environ={"GMALL_STACK_STATE_DIR": str(tmp_path), "GMALL_FLINK_REST_PORT": "x"})
