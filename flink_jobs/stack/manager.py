@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from flink_jobs.config import Config
 from flink_jobs.stack.elasticsearch import Elasticsearch
@@ -32,7 +33,30 @@ class ServiceStatus:
     state: str
     ports: dict[str, int]
     pid: int | None
+    rss_mib: int | None
     health: str
+
+
+def resident_memory_mib(pid: int) -> int | None:
+    """Resident memory of a process and its descendants (a launcher script may sit above the JVM)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total_kib, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kib // 1024 if total_kib else None
 
 
 def ensure_credentials(config: Config) -> bool:
@@ -154,5 +178,7 @@ class Stack:
             health = "-"
             if state in RUNNING_STATES:
                 health = service.probe() or "healthy"
-            rows.append(ServiceStatus(service.name, state, service.ports(), self.supervisor.pid(service.name), health))
+            pid = self.supervisor.pid(service.name)
+            rss = resident_memory_mib(pid) if pid else None
+            rows.append(ServiceStatus(service.name, state, service.ports(), pid, rss, health))
         return rows
