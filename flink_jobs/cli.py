@@ -38,10 +38,10 @@ def cmd_stack_down(args) -> int:
 
 def _print_status(stack: Stack) -> None:
     rows = stack.status()
-    print(f"{'SERVICE':<18} {'STATE':<9} {'PID':>7} {'RSS MiB':>8}  {'PORTS':<34} HEALTH")
+    print(f"{'SERVICE':<20} {'STATE':<9} {'PID':>7} {'RSS MiB':>8}  {'HEALTH':<8}  PORTS")
     for row in rows:
         ports = ",".join(f"{label}={port}" for label, port in row.ports.items())
-        print(f"{row.name:<18} {row.state:<9} {row.pid or '-':>7} {row.rss_mib or '-':>8}  {ports:<34} {row.health}")
+        print(f"{row.name:<20} {row.state:<9} {row.pid or '-':>7} {row.rss_mib or '-':>8}  {row.health:<8}  {ports}")
 
 
 def cmd_stack_status(args) -> int:

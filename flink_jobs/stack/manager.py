@@ -10,6 +10,7 @@ from pathlib import Path
 from flink_jobs.config import Config
 from flink_jobs.stack.elasticsearch import Elasticsearch
 from flink_jobs.stack.flink import FlinkJobManager, FlinkTaskManager
+from flink_jobs.stack.hbase import HBase, PhoenixQueryServer
 from flink_jobs.stack.kafka import Kafka
 from flink_jobs.stack.mariadb import MariaDB
 from flink_jobs.stack.redis import Redis
@@ -22,6 +23,8 @@ SERVICE_CLASSES: tuple[type[Service], ...] = (
     Kafka,
     Redis,
     Elasticsearch,
+    HBase,
+    PhoenixQueryServer,
     FlinkJobManager,
     FlinkTaskManager,
 )

@@ -18,7 +18,7 @@ def test_status_lists_every_service_healthy(stack):
     assert result.returncode == 0, result.stdout + result.stderr
     for service in stack.services:
         line = next(l for l in result.stdout.splitlines() if l.startswith(service.name + " "))
-        assert "RUNNING" in line and line.rstrip().endswith("healthy")
+        assert line.split()[1:2] == ["RUNNING"] and " healthy " in line, line
 
 
 def test_up_leaves_running_services_alone(stack):
