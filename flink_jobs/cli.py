@@ -6,9 +6,14 @@ import argparse
 import dataclasses
 import subprocess
 import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flink_jobs import artifacts, config as config_module
 from flink_jobs.config import Config, ConfigError
+from flink_jobs.mock import runner as mock_runner
+from flink_jobs.mock.generator import MockOptions
 from flink_jobs.stack.manager import Stack, ensure_credentials
 from flink_jobs.stack.service import StackError
 
@@ -76,6 +81,70 @@ def cmd_config(args) -> int:
     return 0
 
 
+def _event_time_range(args, zone: str) -> tuple[int, int]:
+    tz = ZoneInfo(zone)
+
+    def parse(text: str, flag: str) -> int:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(f"{flag} {text!r} is not a date or time; use ISO format, e.g. 2026-11-20 or 2026-11-20T08:30") from None
+        return int((moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp() * 1000)
+
+    now = datetime.now(tz).replace(second=0, microsecond=0)
+    start = parse(args.start, "--start") if args.start else int(
+        (now - timedelta(days=1)).replace(hour=0, minute=0).timestamp() * 1000)
+    end = parse(args.end, "--end") if args.end else int(now.timestamp() * 1000)
+    return start, end
+
+
+def cmd_mock(args) -> int:
+    config = _load(args)
+    if args.duration is not None:
+        if not args.rate:
+            raise ConfigError("--duration needs --rate (events/s); for as fast as possible, give --count")
+        count = int(args.rate * args.duration)
+    else:
+        count = args.count
+    start_ms, end_ms = _event_time_range(args, config.time.zone)
+    knobs = {f.name: getattr(args, f.name) for f in dataclasses.fields(MockOptions) if f.name in MOCK_KNOBS}
+    try:
+        options = MockOptions(start_ms=start_ms, end_ms=end_ms, zone=config.time.zone, count=count,
+                              allowed_lateness_ms=config.time.allowed_lateness_s * 1000, **knobs)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    out_dir = Path(args.out) if args.out else config.stack.state_path / "mock" / "latest"
+    summary = mock_runner.run(config, options, out_dir, rate=args.rate or 0, reset=args.reset)
+    print(f"mock: sent {summary['logs_sent']:,} logs in {summary['seconds']} s "
+          f"({summary['logs_per_second']:,} logs/s); recorded in {out_dir}")
+    for key, value in summary["counts"].items():
+        print(f"  {key:<40} {value:>10,}")
+    return 0
+
+
+MOCK_KNOBS = ("seed", "devices", "users", "orders", "fraud_rate", "near_miss_rate", "out_of_order_rate", "late_rate",
+              "duplicate_rate", "midnight_devices", "malformed_rate", "user_update_rate", "order_correction_rate",
+              "order_delete_rate")
+
+
+def _add_mock_parser(commands) -> None:
+    mock = commands.add_parser("mock", help="generate app logs into Kafka and business rows into MariaDB")
+    amount = mock.add_mutually_exclusive_group()
+    amount.add_argument("--count", type=int, default=10_000, help="log records to send (default 10000)")
+    amount.add_argument("--duration", type=float, help="seconds to send for, at --rate")
+    mock.add_argument("--rate", type=float, default=0, help="log records per second (default: as fast as possible)")
+    mock.add_argument("--start", help="event-time range start, ISO date or time in the business zone (default: yesterday 00:00)")
+    mock.add_argument("--end", help="event-time range end (default: now)")
+    mock.add_argument("--reset", action="store_true", help="delete the source tables' rows first")
+    mock.add_argument("--out", help="where to record what was sent (default: <state>/mock/latest)")
+    defaults = MockOptions(start_ms=0, end_ms=1)
+    for name in MOCK_KNOBS:
+        default = getattr(defaults, name)
+        mock.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
+                          help=f"default {default}")
+    mock.set_defaults(func=cmd_mock)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gmall-rt", description=__doc__)
     parser.add_argument("--config", help="TOML configuration file (default: $GMALL_RT_CONFIG)")
@@ -98,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     arts_commands = arts.add_subparsers(dest="action", required=True)
     arts_commands.add_parser("fetch", help="resolve them from Maven Central").set_defaults(func=cmd_artifacts_fetch)
 
+    _add_mock_parser(commands)
     commands.add_parser("config", help="print the effective configuration").set_defaults(func=cmd_config)
     return parser
 
@@ -106,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (StackError, ConfigError) as exc:
+    except (StackError, ConfigError, mock_runner.MockError) as exc:
         print(f"gmall-rt: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
