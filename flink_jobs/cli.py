@@ -28,9 +28,10 @@ def cmd_stack_up(args) -> int:
     config = _load(args)
     if ensure_credentials(config):
         config = _load(args)
-    if not artifacts.is_current(config):
-        artifacts.fetch(config)
     stack = Stack(config)
+    if not artifacts.is_current(config):
+        _refuse_while_running(stack)
+        artifacts.fetch(config)
     stack.up()
     _print_status(stack)
     return 0
@@ -63,8 +64,18 @@ def cmd_stack_logs(args) -> int:
     return subprocess.call(tail)
 
 
+def _refuse_while_running(stack: Stack) -> None:
+    """Running services read their jars lazily: never swap them underneath."""
+    if stack.supervisor.is_running():
+        raise StackError("artifacts: the pinned artifacts changed while the stack runs; "
+                         "run `gmall-rt stack down`, then `gmall-rt stack up`")
+
+
 def cmd_artifacts_fetch(args) -> int:
-    artifacts.fetch(_load(args))
+    config = _load(args)
+    if not artifacts.is_current(config):
+        _refuse_while_running(Stack(config))
+    artifacts.fetch(config)
     return 0
 
 

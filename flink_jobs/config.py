@@ -78,13 +78,12 @@ class MariaDBConfig:
 
 @dataclass(frozen=True)
 class CanalConfig:
-    host: str = "127.0.0.1"
-    port: int = 11111
-    metrics_port: int = 11112
+    # in Kafka mode Canal opens no port of its own: it reads the binlog and produces to Kafka
     user: str = "canal"
     password: str = ""
     destination: str = "gmall"
-    heap: str = "384m"
+    slave_id: int = 1234
+    heap: str = "256m"
 
 
 @dataclass(frozen=True)
@@ -158,6 +157,8 @@ class TopicsConfig:
     order_detail: str = "gmall_order_detail"
     user_info: str = "gmall_user_info"
     dead_letter: str = "gmall_dlq"
+    # where Canal puts what no table route matches (it filters to the captured tables, so rarely used)
+    canal_unrouted: str = "gmall_canal_unrouted"
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class Kafka(Service):
     def after_healthy(self) -> None:
         topics = self.config.topics
         wanted = [topics.start, topics.event, topics.order_info, topics.order_detail,
-                  topics.user_info, topics.dead_letter]
+                  topics.user_info, topics.dead_letter, topics.canal_unrouted]
         admin = self.admin()
         existing = set(admin.list_topics(timeout=10).topics)
         missing = [NewTopic(t, num_partitions=1, replication_factor=1) for t in wanted if t not in existing]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flink_jobs.config import Config
+from flink_jobs.stack.canal import Canal
 from flink_jobs.stack.elasticsearch import Elasticsearch
 from flink_jobs.stack.flink import FlinkJobManager, FlinkTaskManager
 from flink_jobs.stack.hbase import HBase, PhoenixQueryServer
@@ -21,6 +22,7 @@ from flink_jobs import artifacts
 SERVICE_CLASSES: tuple[type[Service], ...] = (
     MariaDB,
     Kafka,
+    Canal,
     Redis,
     Elasticsearch,
     HBase,

@@ -1,0 +1,108 @@
+"""`gmall-rt mock` against the real stack: the topics receive exactly what the run recorded, the
+tables hold the generated rows, and Canal publishes their changes to the three table topics."""
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pymysql
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+
+from flink_jobs import oracle
+
+LATENESS_MS = 300_000
+
+
+def _end_offsets(config, topic):
+    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "smoke-offsets"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+    finally:
+        consumer.close()
+
+
+def _read(config, topic, start, until_count=None, timeout_s=30):
+    """Values of a topic from the given offsets up to its current end (or until_count of them)."""
+    end = _end_offsets(config, topic)
+    wanted = sum(end[p] - start.get(p, 0) for p in end) if until_count is None else until_count
+    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": f"smoke-read-{topic}",
+                         "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, start.get(p, 0)) for p in end])
+    values, deadline = [], time.monotonic() + timeout_s
+    try:
+        while len(values) < wanted and time.monotonic() < deadline:
+            message = consumer.poll(1.0)
+            if message is not None and not message.error():
+                values.append(message.value().decode())
+    finally:
+        consumer.close()
+    return values
+
+
+@pytest.fixture(scope="module")
+def mock_run(config, stack, tmp_path_factory):
+    topics = [config.topics.start, config.topics.event, config.topics.order_info, config.topics.order_detail,
+              config.topics.user_info]
+    before = {topic: _end_offsets(config, topic) for topic in topics}
+    out = tmp_path_factory.mktemp("mock")
+    result = subprocess.run(
+        [sys.executable, "-m", "flink_jobs.cli", "mock", "--reset", "--count", "3000", "--seed", "11",
+         "--users", "150", "--orders", "60", "--start", "2026-11-20T22:00", "--end", "2026-11-21T02:00",
+         "--fraud-rate", "0.03", "--near-miss-rate", "0.03", "--late-rate", "0.01", "--malformed-rate", "0.01",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return before, out, json.loads((out / "manifest.json").read_text())
+
+
+def test_log_topics_receive_exactly_the_recorded_records(config, mock_run):
+    before, out, manifest = mock_run
+    for topic in (config.topics.start, config.topics.event):
+        recorded = (out / f"{topic}.jsonl").read_text().splitlines()
+        assert _read(config, topic, before[topic]) == recorded
+    assert manifest["logs_sent"] == 3000
+
+
+def test_dead_letters_are_the_malformed_and_late_logs(config, mock_run):
+    _, out, manifest = mock_run
+    start = (out / f"{config.topics.start}.jsonl").read_text().splitlines()
+    event = (out / f"{config.topics.event}.jsonl").read_text().splitlines()
+    reasons = Counter(reason for _, _, reason in oracle.dead_letters(start, event, LATENESS_MS))
+    injected = sum(n for key, n in manifest["counts"].items() if key.endswith((":malformed", ":late")))
+    assert sum(reasons.values()) == injected
+    assert reasons[oracle.LATE] == sum(n for key, n in manifest["counts"].items() if key.endswith(":late"))
+
+
+def test_tables_hold_the_generated_rows_and_canal_publishes_every_change(config, mock_run):
+    before, _, manifest = mock_run
+    counts = manifest["counts"]
+    cfg = config.mariadb
+    connection = pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
+                                 database=cfg.source_database)
+    with connection, connection.cursor() as cursor:
+        for table in ("user_info", "order_info", "order_detail"):
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            assert cursor.fetchone()[0] == counts.get(f"{table}:insert", 0) - counts.get(f"{table}:delete", 0)
+    topics = {"user_info": config.topics.user_info, "order_info": config.topics.order_info,
+              "order_detail": config.topics.order_detail}
+    for table, topic in topics.items():
+        inserts, deletes = counts.get(f"{table}:insert", 0), counts.get(f"{table}:delete", 0)
+        rows = Counter()
+        deadline = time.monotonic() + 60
+        while (rows["INSERT"] < inserts or rows["DELETE"] < deletes) and time.monotonic() < deadline:
+            rows = Counter()
+            for value in _read(config, topic, before[topic], timeout_s=5):
+                message = json.loads(value)
+                if message["database"] == cfg.source_database and message["table"] == table:
+                    rows[message["type"]] += len(message["data"] or [])
+        # the run's --reset deleted what earlier runs left, so count at least this run's rows
+        assert rows["INSERT"] == inserts, table
+        assert rows["DELETE"] >= deletes, table
+        # an update of an order deleted just before it changes no row, so Canal has nothing to publish
+        updates = counts.get(f"{table}:update", 0)
+        assert (0 < rows["UPDATE"] <= updates) if updates else rows["UPDATE"] == 0, table
