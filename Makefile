@@ -4,9 +4,11 @@
 bootstrap:
 	./scripts/bootstrap.sh
 
-# the local stack with every service, and where each one listens
+# the local stack with every service, mock data for yesterday and today, and where each one listens
 run: bootstrap
 	.venv/bin/gmall-rt stack up
+	.venv/bin/gmall-rt mock --reset --count 200000
+	.venv/bin/gmall-rt stack status
 
 # unit tests, then the smoke tests against the real stack (started if it is not running)
 test: bootstrap
