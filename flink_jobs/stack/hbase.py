@@ -4,13 +4,15 @@ coprocessors, and Phoenix Query Server 6.0 in front of it for phoenixdb."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import urllib.request
 from xml.sax.saxutils import escape
 
 import phoenixdb
 
-from flink_jobs.stack.service import Service, classpath, java_executable
+from flink_jobs.stack.service import Service, classpath, java_executable, port_is_open
 
 # what HBase's own bin/hbase passes on Java 11+ (and PQS, which embeds the HBase client, needs too)
 JAVA17_OPTIONS = [
@@ -180,16 +182,23 @@ class PhoenixQueryServer(HBase):
         return phoenixdb.connect(self.config.phoenix.url, autocommit=True)
 
     def probe(self) -> str | None:
-        """A real query: the first one also creates Phoenix's SYSTEM tables."""
+        """A real query (the first one also creates Phoenix's SYSTEM tables), run in a child
+        process: a phoenixdb connection that fails to open is closed again from its finalizer,
+        which can deadlock a long-lived process on the HTTP pool's lock."""
+        if not port_is_open(self.config.phoenix.host, self.config.phoenix.port):
+            return "not listening yet"
+        query = (
+            "import sys, phoenixdb\n"
+            "connection = phoenixdb.connect(sys.argv[1], autocommit=True)\n"
+            "cursor = connection.cursor()\n"
+            "cursor.execute('SELECT COUNT(*) FROM SYSTEM.CATALOG')\n"
+            "cursor.fetchone(); cursor.close(); connection.close()\n"
+        )
         try:
-            connection = self.connect()
-            try:
-                cursor = connection.cursor()
-                cursor.execute("SELECT COUNT(*) FROM SYSTEM.CATALOG")
-                cursor.fetchone()
-                cursor.close()
-            finally:
-                connection.close()
-        except Exception as exc:  # phoenixdb wraps transport and server errors in several types
-            return f"query failed ({str(exc)[:120]})"
+            result = subprocess.run([sys.executable, "-c", query, self.config.phoenix.url],
+                                    capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            return "query did not answer within 60 s"
+        if result.returncode != 0:
+            return f"query failed ({result.stderr.strip().splitlines()[-1][:120] if result.stderr.strip() else 'no output'})"
         return None
