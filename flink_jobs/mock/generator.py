@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterator
+from typing import Iterator, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flink_jobs.mock import catalog
@@ -64,18 +64,24 @@ class MockOptions:
         return self.count // 20 if self.orders < 0 else self.orders
 
 
-@dataclass(frozen=True, slots=True)
-class LogRecord:
+class LogRecord(NamedTuple):  # a tuple: made a million times a run, it must be cheap to build
     topic: str  # "start" or "event" (the runner maps these to the configured topic names)
     value: str
     scenario: str  # "normal", "fraud", "near_miss", "midnight", "out_of_order", "late", "duplicate", "malformed"
 
 
-@dataclass(frozen=True, slots=True)
-class RowChange:
+class RowChange(NamedTuple):
     table: str
     action: str  # "insert", "update" or "delete"
     row: dict  # insert: every column; update: id and the changed columns; delete: id
+
+
+class _Device(NamedTuple):
+    mid: str
+    start_head: str
+    start_tail: str
+    event_head: str
+    event_tail: str
 
 
 class MockStream:
@@ -127,7 +133,7 @@ class MockStream:
             self._visit(ts)
             for item in self._release_up_to(ts):
                 yield item
-                if isinstance(item, LogRecord):
+                if type(item) is LogRecord:
                     sent_logs += 1
                     if sent_logs >= options.count:
                         break
@@ -170,29 +176,31 @@ class MockStream:
                 }))
 
     # --- logs -------------------------------------------------------------------------------
-    def _device_profile(self, number: int) -> dict:
+    def _device_profile(self, number: int, mid: str | None = None) -> _Device:
         rnd = self.random
-        return {
-            "mid": f"mid_{number}",
-            "area": rnd.choice(catalog.AREAS),
-            "os": rnd.choices([o for o, _ in catalog.OPERATING_SYSTEMS], [w for _, w in catalog.OPERATING_SYSTEMS])[0],
-            "ch": rnd.choice(catalog.CHANNELS),
-            "vs": rnd.choice(catalog.VERSIONS),
-        }
+        mid = mid or f"mid_{number}"
+        area = rnd.choice(catalog.AREAS)
+        os = rnd.choices([o for o, _ in catalog.OPERATING_SYSTEMS], [w for _, w in catalog.OPERATING_SYSTEMS])[0]
+        channel, version = rnd.choice(catalog.CHANNELS), rnd.choice(catalog.VERSIONS)
+        # the catalog's values and the generated ids need no JSON escaping, so a device's logs are
+        # its fixed JSON pieces around the varying values (json.dumps would halve the throughput)
+        return _Device(
+            mid=mid,
+            start_head=f'{{"type":"startup","mid":"{mid}","uid":"',
+            start_tail=f'","appid":"{catalog.APP_ID}","area":"{area}","os":"{os}","ch":"{channel}","vs":"{version}","ts":',
+            event_head=f'{{"type":"event","mid":"{mid}","uid":"',
+            event_tail=f'","appid":"{catalog.APP_ID}","area":"{area}","os":"{os}","evid":"',
+        )
 
-    # The catalog's values and the generated ids need no JSON escaping, so the hot path formats
-    # the compact JSON directly (json.dumps would halve the generator's throughput).
-    def _start_log(self, device: dict, uid: int, ts: int) -> str:
-        return (f'{{"type":"startup","mid":"{device["mid"]}","uid":"{uid}","appid":"{catalog.APP_ID}",'
-                f'"area":"{device["area"]}","os":"{device["os"]}","ch":"{device["ch"]}","vs":"{device["vs"]}",'
-                f'"ts":{ts}}}')
+    def _start_log(self, device: _Device, uid: int, ts: int) -> str:
+        return f"{device.start_head}{uid}{device.start_tail}{ts}}}"
 
-    def _event_log(self, device: dict, uid: int, evid: str, item: int, ts: int) -> str:
-        page = 1 + int(self.random.random() * (catalog.PAGES - 1))
-        next_page = 1 + int(self.random.random() * (catalog.PAGES - 1))
-        return (f'{{"type":"event","mid":"{device["mid"]}","uid":"{uid}","appid":"{catalog.APP_ID}",'
-                f'"area":"{device["area"]}","os":"{device["os"]}","evid":"{evid}","pgid":"{page}",'
-                f'"npgid":"{next_page}","itemid":"{item}","ts":{ts}}}')
+    def _event_log(self, device: _Device, uid: int, evid: str, item: int, ts: int) -> str:
+        uniform = self.random.random
+        page = 1 + int(uniform() * (catalog.PAGES - 1))
+        next_page = 1 + int(uniform() * (catalog.PAGES - 1))
+        return (f'{device.event_head}{uid}{device.event_tail}{evid}","pgid":"{page}","npgid":"{next_page}",'
+                f'"itemid":"{item}","ts":{ts}}}')
 
     def _visit(self, ts: int) -> None:
         rnd, options = self.random, self.options
@@ -213,10 +221,8 @@ class MockStream:
             item = 1 + int(uniform() * (catalog.ITEMS - 1))
             self._push(event_ts, LogRecord("event", self._event_log(device, uid, evid, item, event_ts), "normal"))
 
-    def _fresh_device(self, kind: str) -> dict:
-        profile = self._device_profile(0)
-        profile["mid"] = f"mid_{kind}_{self.options.seed}_{next(self._fraud_serial)}"
-        return profile
+    def _fresh_device(self, kind: str) -> _Device:
+        return self._device_profile(0, mid=f"mid_{kind}_{self.options.seed}_{next(self._fraud_serial)}")
 
     def _claims(self, device: dict, ts: int, offsets_ms: list[int], scenario: str) -> None:
         """One account per offset starts the app and claims a coupon there; no browsing."""
@@ -324,22 +330,22 @@ class MockStream:
 
     def _release_up_to(self, ts: int) -> Iterator[LogRecord | RowChange]:
         """Everything due before ts, in event-time order, with the arrival-order scenarios applied."""
-        heap = self._heap
+        heap, pop, arrive = self._heap, heapq.heappop, self._arrive
         while heap and heap[0][0] < ts:
-            pending_ts, _, item = heapq.heappop(heap)
-            yield from self._arrive(pending_ts, item)
+            pending_ts, _, item = pop(heap)
+            if type(item) is RowChange:
+                yield item
+            else:
+                yield from arrive(pending_ts, item)
 
     def _drain_changes(self) -> Iterator[RowChange]:
         """At the end only the database changes still queued are applied: logs stop at the count."""
         while self._heap:
             item = heapq.heappop(self._heap)[2]
-            if isinstance(item, RowChange):
+            if type(item) is RowChange:
                 yield item
 
-    def _arrive(self, ts: int, item: LogRecord | RowChange) -> Iterator[LogRecord | RowChange]:
-        if isinstance(item, RowChange):
-            yield item
-            return
+    def _arrive(self, ts: int, item: LogRecord) -> Iterator[LogRecord]:
         rnd, options, lateness = self.random, self.options, self.options.allowed_lateness_ms
         roll = rnd.random()
         if roll < options.late_rate + options.out_of_order_rate:
