@@ -2,9 +2,12 @@
 
 import dataclasses
 import os
+import re
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 GMALL_RT = [sys.executable, "-m", "flink_jobs.cli"]
 
@@ -38,8 +41,8 @@ def _free_ports(count):
     return ports
 
 
-def test_a_taken_port_is_one_clear_line_and_nothing_starts(tmp_path, stack):
-    """A second stack in its own state dir, with every port free but Kafka's, taken by someone else."""
+def _second_stack_env(stack, state_dir):
+    """Environment for a second stack beside the running one: its own state dir, every port free."""
     port_settings = [
         f"GMALL_{section.name}_{key.name}".upper()
         for section in dataclasses.fields(stack.config)
@@ -48,16 +51,57 @@ def test_a_taken_port_is_one_clear_line_and_nothing_starts(tmp_path, stack):
     ]
     env = dict(os.environ)
     env.update(zip(port_settings, map(str, _free_ports(len(port_settings)))))
-    env["GMALL_STACK_STATE_DIR"] = str(tmp_path / "state")
+    env["GMALL_STACK_STATE_DIR"] = str(state_dir)
     env["GMALL_STACK_ARTIFACTS_DIR"] = str(stack.config.stack.artifacts_path)
+    return env
+
+
+def _processes_mentioning(text):
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text.encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            continue
+    return found
+
+
+def _one_error_line(result):
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_a_taken_port_is_one_clear_line_and_nothing_starts(tmp_path, stack):
+    env = _second_stack_env(stack, tmp_path / "state")
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
         env["GMALL_KAFKA_PORT"] = str(taken)
-        result = _run("stack", "up", env=env)
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("gmall-rt: error: kafka: port ") and str(taken) in lines[0]
+        line = _one_error_line(_run("stack", "up", env=env))
+    assert line.startswith("gmall-rt: error: kafka: port ") and str(taken) in line
     assert not (tmp_path / "state" / "supervisor.sock").exists()
+
+
+def test_no_java_is_one_clear_line(tmp_path, stack):
+    env = _second_stack_env(stack, tmp_path / "state")
+    env["PATH"] = "/usr/sbin:/sbin"  # MariaDB's tools are there; no java
+    line = _one_error_line(_run("stack", "up", env=env))
+    assert line.startswith("gmall-rt: error: java: no Java runtime on PATH; install OpenJDK 17")
+
+
+def test_a_service_that_does_not_become_healthy_leaves_nothing_running(tmp_path, stack):
+    state = tmp_path / "state"
+    env = _second_stack_env(stack, state)
+    env["GMALL_STACK_HEALTH_TIMEOUT_S"] = "0"
+    line = _one_error_line(_run("stack", "up", env=env))
+    assert re.match(r"gmall-rt: error: [a-z-]+: (not healthy after 0s|the process exited)", line), line
+    assert "read " in line and str(state / "logs") in line
+    deadline = time.monotonic() + 60
+    while _processes_mentioning(str(state)) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not _processes_mentioning(str(state))
+    assert not (state / "supervisor.sock").exists()
