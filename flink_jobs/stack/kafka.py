@@ -6,6 +6,7 @@ import base64
 import subprocess
 import uuid
 
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from flink_jobs.stack.service import Service, StackError, classpath, java_executable
@@ -91,6 +92,15 @@ class Kafka(Service):
     def admin(self) -> AdminClient:
         # log_level 0: a probe of a broker that is still starting is expected to fail quietly
         return AdminClient({"bootstrap.servers": self.config.kafka.bootstrap_servers, "log_level": 0})
+
+    def end_offsets(self, topic: str) -> dict[int, int]:
+        """The next offset of each partition of a topic: where a reader starting now would begin."""
+        consumer = Consumer({"bootstrap.servers": self.config.kafka.bootstrap_servers, "group.id": "gmall-rt-offsets"})
+        try:
+            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+            return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+        finally:
+            consumer.close()
 
     def probe(self) -> str | None:
         try:

@@ -9,6 +9,7 @@ import pymysql
 from confluent_kafka import Consumer, TopicPartition
 from pyflink.common import RowKind
 
+from flink_jobs.stack.kafka import Kafka
 from flink_jobs.table_env import create_table_env
 
 
@@ -16,15 +17,6 @@ def _source_db(config):
     cfg = config.mariadb
     return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
                            database=cfg.source_database, autocommit=True)
-
-
-def _end_offsets(config, topic):
-    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "smoke-offsets"})
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-    finally:
-        consumer.close()
 
 
 def _messages_about(config, topic, start_offsets, order_id, wanted, timeout_s=60):
@@ -48,7 +40,7 @@ def _messages_about(config, topic, start_offsets, order_id, wanted, timeout_s=60
 
 def test_insert_update_delete_arrive_as_flat_messages_and_read_back_as_changelog(config, stack):
     topic = config.topics.order_info
-    start = _end_offsets(config, topic)
+    start = Kafka(config).end_offsets(topic)
     order_id = random.randint(10**15, 10**16)
     with _source_db(config) as conn, conn.cursor() as cur:
         cur.execute(

@@ -12,22 +12,14 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from flink_jobs import oracle
+from flink_jobs.stack.kafka import Kafka
 
 LATENESS_MS = 300_000
 
 
-def _end_offsets(config, topic):
-    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "smoke-offsets"})
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-    finally:
-        consumer.close()
-
-
 def _read(config, topic, start, until_count=None, timeout_s=30):
     """Values of a topic from the given offsets up to its current end (or until_count of them)."""
-    end = _end_offsets(config, topic)
+    end = Kafka(config).end_offsets(topic)
     wanted = sum(end[p] - start.get(p, 0) for p in end) if until_count is None else until_count
     consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": f"smoke-read-{topic}",
                          "enable.auto.commit": False})
@@ -48,7 +40,7 @@ def _read_until_quiet(config, topic, start, quiet_s=5, limit_s=90):
     deadline = time.monotonic() + limit_s
     seen, last_change = -1, time.monotonic()
     while time.monotonic() < deadline:
-        total = sum(_end_offsets(config, topic).values())
+        total = sum(Kafka(config).end_offsets(topic).values())
         if total != seen:
             seen, last_change = total, time.monotonic()
         elif time.monotonic() - last_change >= quiet_s:
@@ -61,7 +53,7 @@ def _read_until_quiet(config, topic, start, quiet_s=5, limit_s=90):
 def mock_run(config, stack, tmp_path_factory):
     topics = [config.topics.start, config.topics.event, config.topics.order_info, config.topics.order_detail,
               config.topics.user_info]
-    before = {topic: _end_offsets(config, topic) for topic in topics}
+    before = {topic: Kafka(config).end_offsets(topic) for topic in topics}
     out = tmp_path_factory.mktemp("mock")
     result = subprocess.run(
         [sys.executable, "-m", "flink_jobs.cli", "mock", "--reset", "--count", "3000", "--seed", "11",
