@@ -33,7 +33,7 @@ def cmd_stack_up(args) -> int:
         _refuse_while_running(stack)
         artifacts.fetch(config)
     stack.up()
-    _print_status(stack)
+    _print_status(stack.status())
     return 0
 
 
@@ -42,8 +42,7 @@ def cmd_stack_down(args) -> int:
     return 0
 
 
-def _print_status(stack: Stack) -> None:
-    rows = stack.status()
+def _print_status(rows) -> None:
     print(f"{'SERVICE':<20} {'STATE':<9} {'PID':>7} {'RSS MiB':>8}  {'HEALTH':<8}  PORTS")
     for row in rows:
         ports = ",".join(f"{label}={port}" for label, port in row.ports.items())
@@ -51,9 +50,9 @@ def _print_status(stack: Stack) -> None:
 
 
 def cmd_stack_status(args) -> int:
-    stack = Stack(_load(args))
-    _print_status(stack)
-    return 0 if all(row.health == "healthy" for row in stack.status()) else 3
+    rows = Stack(_load(args)).status()
+    _print_status(rows)
+    return 0 if all(row.health == "healthy" for row in rows) else 3
 
 
 def cmd_stack_logs(args) -> int:
