@@ -2,12 +2,20 @@
 service is missing, because a missing service is exactly what they are there to catch."""
 
 import uuid
+from pathlib import Path
 
 import pytest
 
 from flink_jobs.stack.manager import Stack
 
-pytestmark = pytest.mark.stack
+SMOKE_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every smoke test, so `pytest -m "not stack"` runs only what needs no services."""
+    for item in items:
+        if SMOKE_DIR in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.stack)
 
 
 @pytest.fixture(scope="session")
