@@ -97,7 +97,6 @@ class MockStream:
         # per topic, logs whose arrival is delayed, by release time
         self._held: dict[str, list[tuple[int, int, LogRecord]]] = {"start": [], "event": []}
         self._event_pool = [evid for evid, weight in catalog.EVENT_WEIGHTS for _ in range(weight)]
-        self._max_sent_ts = options.start_ms
         self._devices = [self._device_profile(n) for n in range(1, options.devices + 1)]
         self._fraud_serial = itertools.count(1)
         self._near_miss_kinds = itertools.cycle(["two_accounts", "click_between", "spread_six_minutes"])
@@ -112,8 +111,8 @@ class MockStream:
         span = options.end_ms - options.start_ms
         # a visit sends about 5.5 logs: spread the visits so the count fills the range
         visit_gap = span / max(1.0, options.count / 5.5)
-        order_gap = span / options.order_count if options.order_count else None
-        next_order_ts = options.start_ms + order_gap / 2 if order_gap else None
+        order_times = self._order_times()
+        next_order_ts = next(order_times, None)
         midnights = iter(self._midnights())
         next_midnight = next(midnights, None)
         sent_logs = 0
@@ -123,10 +122,8 @@ class MockStream:
             visit_ts = min(visit_ts + self.random.expovariate(1 / visit_gap), options.end_ms - 1)
             ts = int(visit_ts)
             while next_order_ts is not None and next_order_ts <= ts:
-                self._order(int(next_order_ts))
-                next_order_ts += order_gap
-                if next_order_ts >= options.end_ms:
-                    next_order_ts = None
+                self._order(next_order_ts)
+                next_order_ts = next(order_times, None)
             while next_midnight is not None and next_midnight - 60_000 <= ts:
                 self._across_midnight(next_midnight)
                 next_midnight = next(midnights, None)
@@ -137,12 +134,17 @@ class MockStream:
                     sent_logs += 1
                     if sent_logs >= options.count:
                         break
-        while next_order_ts is not None:  # the logs are all sent; the orders still due follow
-            self._order(int(next_order_ts))
-            next_order_ts += order_gap
-            if next_order_ts >= options.end_ms:
-                next_order_ts = None
+        if next_order_ts is not None:  # the logs are all sent; the orders still due follow
+            for order_ts in itertools.chain([next_order_ts], order_times):
+                self._order(order_ts)
         yield from self._drain_changes()
+
+    def _order_times(self) -> Iterator[int]:
+        """The options' orders, evenly spread over the event-time range."""
+        options = self.options
+        gap = (options.end_ms - options.start_ms) / options.order_count if options.order_count else 0
+        for n in range(options.order_count):
+            yield int(options.start_ms + gap * (n + 0.5))
 
     # --- users ------------------------------------------------------------------------------
     def _users(self) -> Iterator[RowChange]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pymysql
 from confluent_kafka import Producer
 
+from flink_jobs import clients
 from flink_jobs.config import Config
 from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream, RowChange
 
@@ -30,8 +31,7 @@ class RowWriter:
     def __init__(self, config: Config):
         cfg = config.mariadb
         try:
-            self.connection = pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
-                                              database=cfg.source_database, autocommit=False)
+            self.connection = clients.mariadb(config, cfg.source_database, autocommit=False)
         except pymysql.MySQLError as exc:
             raise MockError(f"cannot connect to MariaDB at {cfg.host}:{cfg.port} ({exc.args[-1]}); "
                             "is the stack up (gmall-rt stack up)?") from None

@@ -27,7 +27,6 @@ class Service:
     needs_java: bool = True
     # artifact folders (under the artifacts dir) this service runs from
     artifacts: tuple[str, ...] = ()
-    stop_signal: str = "TERM"
     # services that refuse to run as root run as the configured service user instead
     refuses_root: bool = False
 

@@ -57,7 +57,6 @@ class Supervisor:
                 "stdout_logfile": str(self.log_path(service.name)),
                 "stdout_logfile_maxbytes": "50MB",
                 "stdout_logfile_backups": "2",
-                "stopsignal": service.stop_signal,
             }
             env = service.environment()
             if env:

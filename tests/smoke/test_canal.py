@@ -5,18 +5,12 @@ import json
 import random
 import time
 
-import pymysql
 from confluent_kafka import Consumer, TopicPartition
 from pyflink.common import RowKind
 
+from flink_jobs import clients
 from flink_jobs.stack.kafka import Kafka
 from flink_jobs.table_env import create_table_env
-
-
-def _source_db(config):
-    cfg = config.mariadb
-    return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
-                           database=cfg.source_database, autocommit=True)
 
 
 def _messages_about(config, topic, start_offsets, order_id, wanted, timeout_s=60):
@@ -42,7 +36,7 @@ def test_insert_update_delete_arrive_as_flat_messages_and_read_back_as_changelog
     topic = config.topics.order_info
     start = Kafka(config).end_offsets(topic)
     order_id = random.randint(10**15, 10**16)
-    with _source_db(config) as conn, conn.cursor() as cur:
+    with clients.mariadb(config, config.mariadb.source_database) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO order_info (id, consignee, consignee_tel, total_amount, order_status, user_id, create_time)"
             " VALUES (%s, '张三', '13812345678', 100.50, '1001', 7, '2026-11-20 23:59:58')", (order_id,))

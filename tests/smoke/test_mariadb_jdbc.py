@@ -1,19 +1,12 @@
 """An upsert through the Flink JDBC connector, on the session cluster, read back with PyMySQL."""
 
-import pymysql
-
+from flink_jobs import clients
 from flink_jobs.table_env import create_table_env
-
-
-def _connect(config, database):
-    cfg = config.mariadb
-    return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
-                           database=database, autocommit=True)
 
 
 def test_jdbc_upsert_replaces_the_row_with_the_same_key(config, stack, unique):
     table = f"smoke_upsert_{unique}"
-    with _connect(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
+    with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
         cur.execute(f"CREATE TABLE {table} (id BIGINT PRIMARY KEY, name VARCHAR(20), amount DECIMAL(10,2))")
     try:
         t_env = create_table_env(config, streaming=False, remote=True)
@@ -27,9 +20,9 @@ def test_jdbc_upsert_replaces_the_row_with_the_same_key(config, stack, unique):
         t_env.execute_sql("INSERT INTO sink VALUES (1, 'first', 10.50), (2, 'other', 3.00)").wait()
         t_env.execute_sql("INSERT INTO sink VALUES (1, 'second', 99.99)").wait()
 
-        with _connect(config, cfg.report_database) as conn, conn.cursor() as cur:
+        with clients.mariadb(config, cfg.report_database) as conn, conn.cursor() as cur:
             cur.execute(f"SELECT id, name, CAST(amount AS CHAR) FROM {table} ORDER BY id")
             assert cur.fetchall() == ((1, "second", "99.99"), (2, "other", "3.00"))
     finally:
-        with _connect(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
+        with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
             cur.execute(f"DROP TABLE {table}")

@@ -7,11 +7,10 @@ import sys
 import time
 from collections import Counter
 
-import pymysql
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from flink_jobs import oracle
+from flink_jobs import clients, oracle
 from flink_jobs.stack.kafka import Kafka
 
 LATENESS_MS = 300_000
@@ -88,8 +87,7 @@ def test_tables_hold_the_generated_rows_and_canal_publishes_every_change(config,
     before, _, manifest = mock_run
     counts = manifest["counts"]
     cfg = config.mariadb
-    connection = pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
-                                 database=cfg.source_database)
+    connection = clients.mariadb(config, cfg.source_database)
     with connection, connection.cursor() as cursor:
         for table in ("user_info", "order_info", "order_detail"):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
