@@ -168,6 +168,14 @@ class TimeConfig:
 
 
 @dataclass(frozen=True)
+class GrafanaConfig:
+    # where `gmall-rt grafana push` sends the datasources and dashboards (--url wins), and the
+    # service account token it authenticates with
+    url: str = ""
+    token: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     stack: StackConfig = field(default_factory=StackConfig)
     kafka: KafkaConfig = field(default_factory=KafkaConfig)
@@ -180,6 +188,7 @@ class Config:
     flink: FlinkConfig = field(default_factory=FlinkConfig)
     topics: TopicsConfig = field(default_factory=TopicsConfig)
     time: TimeConfig = field(default_factory=TimeConfig)
+    grafana: GrafanaConfig = field(default_factory=GrafanaConfig)
 
     @property
     def credentials_path(self) -> Path:
