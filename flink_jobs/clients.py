@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phoenixdb
 import pymysql
 
 from flink_jobs.config import Config
@@ -12,3 +13,8 @@ def mariadb(config: Config, database: str, *, autocommit: bool = True) -> pymysq
     cfg = config.mariadb
     return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
                            database=database, autocommit=autocommit)
+
+
+def phoenix(config: Config):
+    """A Phoenix connection through the Query Server (autocommit, as the jobs' tables need)."""
+    return phoenixdb.connect(config.phoenix.url, autocommit=True)

@@ -60,6 +60,9 @@ class KafkaConfig:
     port: int = 9092
     controller_port: int = 9093
     heap: str = "512m"
+    # where a job without a checkpoint or savepoint to restore starts reading: earliest-offset
+    # recomputes everything the topics hold; group-offsets resumes from the last committed offsets
+    startup_mode: str = "earliest-offset"
 
     @property
     def bootstrap_servers(self) -> str:
@@ -137,12 +140,16 @@ class FlinkConfig:
     rest_port: int = 8081
     jobmanager_rpc_port: int = 6123
     taskmanager_rpc_port: int = 6124
-    taskmanager_slots: int = 4
+    taskmanager_slots: int = 8
     jobmanager_memory: str = "1024m"
-    taskmanager_memory: str = "2048m"
+    taskmanager_memory: str = "4096m"
     checkpoint_interval_ms: int = 10_000
     checkpoint_dir: str = ""  # empty: <stack.state_dir>/flink/checkpoints
     state_backend: str = "rocksdb"
+    # how a job is run: "session" submits it to the local stack's cluster (rest host and port
+    # above); "embedded" runs it in this process; "application" is inside an application cluster
+    # (Kubernetes), whose own configuration decides where it runs and keeps checkpoints
+    deployment: str = "session"
 
     @property
     def rest_url(self) -> str:
@@ -176,6 +183,14 @@ class GrafanaConfig:
 
 
 @dataclass(frozen=True)
+class JobsConfig:
+    # how long a job keeps the state of a key it has not seen since (0: for ever). DAU keys are
+    # (day, device) and never change once the day is over; orders can change at any time.
+    dau_state_ttl_h: int = 48
+    gmv_state_ttl_h: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     stack: StackConfig = field(default_factory=StackConfig)
     kafka: KafkaConfig = field(default_factory=KafkaConfig)
@@ -188,6 +203,7 @@ class Config:
     flink: FlinkConfig = field(default_factory=FlinkConfig)
     topics: TopicsConfig = field(default_factory=TopicsConfig)
     time: TimeConfig = field(default_factory=TimeConfig)
+    jobs: JobsConfig = field(default_factory=JobsConfig)
     grafana: GrafanaConfig = field(default_factory=GrafanaConfig)
 
     @property

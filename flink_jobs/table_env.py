@@ -23,9 +23,13 @@ def use_local_flink_home(config: Config) -> None:
     os.environ["FLINK_LIB_DIR"] = str(home / "lib")
 
 
-def create_table_env(config: Config, *, streaming: bool = True, remote: bool = False) -> TableEnvironment:
-    """remote=True submits to the session cluster; otherwise the job runs in an in-process mini cluster."""
-    use_local_flink_home(config)
+def create_table_env(config: Config, *, streaming: bool = True, remote: bool = False,
+                     local_home: bool = True) -> TableEnvironment:
+    """remote=True submits to the session cluster; otherwise the job runs in an in-process mini
+    cluster. local_home=False leaves the Flink home and execution target to the surrounding
+    cluster, as inside a Kubernetes application cluster."""
+    if local_home:
+        use_local_flink_home(config)
     settings = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
     t_env = TableEnvironment.create(settings)
     conf = t_env.get_config()
@@ -34,6 +38,6 @@ def create_table_env(config: Config, *, streaming: bool = True, remote: bool = F
         conf.set("execution.target", "remote")
         conf.set("rest.address", config.flink.host)
         conf.set("rest.port", str(config.flink.rest_port))
-    else:
+    elif local_home:
         conf.set("execution.target", "local")
     return t_env

@@ -10,8 +10,7 @@ import time
 import urllib.request
 from xml.sax.saxutils import escape
 
-import phoenixdb
-
+from flink_jobs import clients
 from flink_jobs.stack.service import Service, classpath, java_executable, port_is_open
 
 # what HBase's own bin/hbase passes on Java 11+ (and PQS, which embeds the HBase client, needs too)
@@ -179,7 +178,7 @@ class PhoenixQueryServer(HBase):
         ]
 
     def connect(self):
-        return phoenixdb.connect(self.config.phoenix.url, autocommit=True)
+        return clients.phoenix(self.config)
 
     def probe(self) -> str | None:
         """A real query (the first one also creates Phoenix's SYSTEM tables), run in a child

@@ -1,0 +1,97 @@
+package com.gmall.realtime.udf;
+
+import java.util.List;
+import java.util.Set;
+
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessingException;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.DeserializationFeature;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.functions.ScalarFunction;
+import org.apache.flink.types.Row;
+
+/**
+ * {@code parse_app_log(line, log_type)}: one app log line ("startup" or "event"), parsed once.
+ *
+ * <p>Returns {@code reason} (why the line is a dead letter, or NULL when it is valid) and the
+ * contract's fields. The rules and their order are those of the data contract, checked in this
+ * order: the line is JSON; it is an object; {@code type} is present and equals the topic's type;
+ * each required field is present, not null, and a string ({@code ts}: an integer); {@code ts} is
+ * after the epoch and before year 9999; an event's {@code evid} is a known one. The fields, and
+ * {@code ts} above all (it drives the watermark), are NULL unless the line is valid, so a dead
+ * letter never moves event time. Never throws: a bad line must not stop the job.
+ */
+public class AppLogParser extends ScalarFunction {
+
+    /** 9999-12-31T00:00:00Z: local times in any zone stay inside year 9999. */
+    static final long MAX_TS_MS = 253402214400000L;
+
+    private static final List<String> START_FIELDS = List.of("mid", "uid", "appid", "area", "os", "ch", "vs", "ts");
+    private static final List<String> EVENT_FIELDS =
+            List.of("mid", "uid", "appid", "area", "os", "evid", "pgid", "npgid", "itemid", "ts");
+    private static final Set<String> EVIDS = Set.of("clickItem", "coupon", "addCart", "addFavor", "addComment");
+    private static final List<String> OUTPUT_FIELDS =
+            List.of("mid", "uid", "appid", "area", "os", "ch", "vs", "evid", "pgid", "npgid", "itemid");
+
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    @DataTypeHint("ROW<reason STRING, mid STRING, uid STRING, appid STRING, area STRING, os STRING,"
+            + " ch STRING, vs STRING, evid STRING, pgid STRING, npgid STRING, itemid STRING, ts BIGINT>")
+    public Row eval(String line, String logType) {
+        if (line == null) {
+            return rejected("malformed JSON");
+        }
+        JsonNode record;
+        try {
+            record = JSON.readTree(line);
+        } catch (JsonProcessingException | RuntimeException e) {
+            return rejected("malformed JSON");
+        }
+        if (record == null || record.isMissingNode()) {
+            return rejected("malformed JSON");
+        }
+        if (!record.isObject()) {
+            return rejected("not a JSON object");
+        }
+        JsonNode type = record.get("type");
+        if (type == null || type.isNull()) {
+            return rejected("missing field type");
+        }
+        if (!type.isTextual() || !type.textValue().equals(logType)) {
+            return rejected("wrong type value");
+        }
+        List<String> required = "event".equals(logType) ? EVENT_FIELDS : START_FIELDS;
+        for (String name : required) {
+            JsonNode value = record.get(name);
+            if (value == null || value.isNull()) {
+                return rejected("missing field " + name);
+            }
+            boolean rightType = name.equals("ts") ? value.isIntegralNumber() : value.isTextual();
+            if (!rightType) {
+                return rejected("wrong type for " + name);
+            }
+        }
+        JsonNode ts = record.get("ts");
+        if (!ts.canConvertToLong() || ts.longValue() <= 0 || ts.longValue() >= MAX_TS_MS) {
+            return rejected("ts out of range");
+        }
+        if (required == EVENT_FIELDS && !EVIDS.contains(record.get("evid").textValue())) {
+            return rejected("unknown evid");
+        }
+        Row row = Row.withPositions(1 + OUTPUT_FIELDS.size() + 1);
+        for (int i = 0; i < OUTPUT_FIELDS.size(); i++) {
+            String name = OUTPUT_FIELDS.get(i);
+            row.setField(i + 1, required.contains(name) ? record.get(name).textValue() : null);
+        }
+        row.setField(OUTPUT_FIELDS.size() + 1, ts.longValue());
+        return row;
+    }
+
+    private static Row rejected(String reason) {
+        Row row = Row.withPositions(1 + OUTPUT_FIELDS.size() + 1);
+        row.setField(0, reason);
+        return row;
+    }
+}

@@ -1,0 +1,13 @@
+-- The jobs' Java functions (java/udfs), on the classpath of the cluster and of every job client.
+
+-- why a start or event log is a dead letter (NULL when valid), and its fields, parsed once
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS parse_app_log AS 'com.gmall.realtime.udf.AppLogParser' LANGUAGE JAVA;
+
+-- why a Canal flatMessage cannot be read as a table's changelog (NULL when it can)
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS canal_message_error AS 'com.gmall.realtime.udf.CanalMessageCheck' LANGUAGE JAVA;
+
+-- returns the reason unchanged and counts it in the metric gmall_dead_letters
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS count_dead_letter AS 'com.gmall.realtime.udf.DeadLetterCounter' LANGUAGE JAVA;
+
+-- a value in Phoenix's own byte encoding, so Phoenix reads what the HBase connector wrote
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS to_phoenix AS 'com.gmall.realtime.udf.PhoenixBytes' LANGUAGE JAVA;
