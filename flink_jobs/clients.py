@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import phoenixdb
 import pymysql
+import redis as redis_client
+from elasticsearch import Elasticsearch
 
 from flink_jobs.config import Config
 
@@ -18,3 +20,12 @@ def mariadb(config: Config, database: str, *, autocommit: bool = True) -> pymysq
 def phoenix(config: Config):
     """A Phoenix connection through the Query Server (autocommit, as the jobs' tables need)."""
     return phoenixdb.connect(config.phoenix.url, autocommit=True)
+
+
+def elasticsearch(config: Config) -> Elasticsearch:
+    return Elasticsearch(config.elasticsearch.url)
+
+
+def redis(config: Config) -> redis_client.Redis:
+    cfg = config.redis
+    return redis_client.Redis(host=cfg.host, port=cfg.port, password=cfg.password or None, decode_responses=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import re
 import string
 import sys
@@ -24,6 +25,7 @@ from flink_jobs.paths import SQL_DIR
 DDL_DIR = SQL_DIR / "ddl" / "flink"
 FUNCTIONS_FILE = SQL_DIR / "functions.sql"
 PHOENIX_DDL_DIR = SQL_DIR / "ddl" / "phoenix"
+ELASTICSEARCH_DDL_DIR = SQL_DIR / "ddl" / "elasticsearch"
 REPORT_TABLES_FILE = SQL_DIR / "ddl" / "mariadb" / "report_tables.sql"
 DEPLOYMENTS = ("session", "embedded", "application")
 
@@ -37,6 +39,8 @@ class Job:
     outputs: str  # the file of INSERT statements, without .sql
     phoenix_tables: tuple[str, ...] = ()  # sql/ddl/phoenix files the job's HBase sinks need
     report_tables: bool = False  # writes to gmall_report in MariaDB
+    # index templates (sql/ddl/elasticsearch/<name>.json) for the job's daily indices and alias
+    elasticsearch_templates: tuple[str, ...] = ()
     state_ttl_h: Callable[[Config], int] = lambda config: 0
     table_options: tuple[tuple[str, str], ...] = ()
 
@@ -191,7 +195,8 @@ def create_job_env(config: Config, job: Job, restore: str | None = None):
 
 
 def prepare_sinks(config: Config, job: Job) -> None:
-    """Create the Phoenix tables (and so the HBase tables) and report tables the job writes to."""
+    """Create what the job writes to and its connectors do not create: the report tables, the
+    Phoenix tables (and so the HBase tables), the Elasticsearch index templates."""
     if job.report_tables:
         with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
             for stmt in statements(REPORT_TABLES_FILE.read_text()):
@@ -203,6 +208,11 @@ def prepare_sinks(config: Config, job: Job) -> None:
                 for stmt in statements((PHOENIX_DDL_DIR / f"{table}.sql").read_text() + ";"):
                     cursor.execute(stmt)
             cursor.close()
+    if job.elasticsearch_templates:
+        es = clients.elasticsearch(config)
+        for name in job.elasticsearch_templates:
+            body = json.loads((ELASTICSEARCH_DDL_DIR / f"{name}.json").read_text())
+            es.indices.put_index_template(name=name, body=body)
 
 
 # ---------------------------------------------------------------------------------------------
