@@ -128,7 +128,9 @@ class MockStream:
                 self._across_midnight(next_midnight)
                 next_midnight = next(midnights, None)
             self._visit(ts)
-            for item in self._release_up_to(ts):
+            # at the range's last millisecond, what is due then must go too, or nothing would
+            due = ts + 1 if ts == options.end_ms - 1 else ts
+            for item in self._release_up_to(due):
                 yield item
                 if type(item) is LogRecord:
                     sent_logs += 1

@@ -186,3 +186,9 @@ def test_row_changes_users_first_orders_with_details_and_consistent_totals(strea
 def test_impossible_options_are_refused(bad):
     with pytest.raises(ValueError):
         options(**bad)
+
+
+def test_a_range_too_short_for_the_count_still_ends_with_exactly_count_logs():
+    """Visits past the range's end crowd into its last millisecond and must still be sent."""
+    options = MockOptions(start_ms=START, end_ms=START + 3 * 3_600_000, count=3000, seed=1, late_rate=0.01)
+    assert sum(1 for item in MockStream(options) if isinstance(item, LogRecord)) == 3000
