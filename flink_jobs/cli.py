@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flink_jobs import artifacts, config as config_module
+from flink_jobs import artifacts, config as config_module, flink_rest, grafana, jobs
 from flink_jobs.config import Config, ConfigError
 from flink_jobs.mock import runner as mock_runner
 from flink_jobs.mock.generator import MockOptions
 from flink_jobs.stack.manager import Stack, ensure_credentials
 from flink_jobs.stack.service import StackError
 
-SECRET_KEYS = {"password"}
+SECRET_KEYS = {"password", "token"}
 
 
 def _load(args) -> Config:
@@ -89,6 +89,61 @@ def cmd_config(args) -> int:
             print(f"{key.name} = {shown}")
         print()
     return 0
+
+
+def cmd_jobs_submit(args) -> int:
+    config = _load(args)
+    selected = [jobs.get(name) for name in (args.jobs or jobs.JOB_NAMES)]
+    for job in selected:
+        running = flink_rest.active_jobs(config, job.pipeline_name)
+        if running:
+            raise ConfigError(f"{job.pipeline_name} is already running as {running[0].job_id}; "
+                              f"`gmall-rt jobs cancel {job.name}` first")
+    for job in selected:
+        result = jobs.submit(config, job, args.restore)
+        print(f"{job.pipeline_name}: submitted as {result.get_job_client().get_job_id()}", flush=True)
+    return 0
+
+
+def cmd_jobs_list(args) -> int:
+    config = _load(args)
+    statuses = flink_rest.jobs(config) if args.all else flink_rest.active_jobs(config)
+    print(f"{'NAME':<20} {'STATE':<12} {'STARTED':<20} JOB ID")
+    for status in statuses:
+        started = datetime.fromtimestamp(status.start_time_ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{status.name:<20} {status.state:<12} {started:<20} {status.job_id}")
+    return 0
+
+
+def cmd_jobs_cancel(args) -> int:
+    config = _load(args)
+    for target in args.jobs:
+        if target in jobs.JOB_NAMES:
+            ids = [status.job_id for status in flink_rest.active_jobs(config, jobs.get(target).pipeline_name)]
+            if not ids:
+                print(f"{target}: not running")
+        else:
+            ids = [target]
+        for job_id in ids:
+            flink_rest.cancel(config, job_id)
+            print(f"{target}: cancelled {job_id} (its checkpoints are kept for --restore latest)")
+    return 0
+
+
+def _add_jobs_parser(commands) -> None:
+    jobs_parser = commands.add_parser("jobs", help="the Flink jobs on the local session cluster")
+    actions = jobs_parser.add_subparsers(dest="action", required=True)
+    submit = actions.add_parser("submit", help="submit jobs (default: all of them)")
+    submit.add_argument("jobs", nargs="*", choices=jobs.JOB_NAMES, metavar="JOB",
+                        help=f"one of: {', '.join(jobs.JOB_NAMES)}")
+    submit.add_argument("--restore", help="'latest' (each job's newest checkpoint) or a checkpoint/savepoint path")
+    submit.set_defaults(func=cmd_jobs_submit)
+    listing = actions.add_parser("list", help="the jobs running on the cluster")
+    listing.add_argument("--all", action="store_true", help="finished and cancelled ones too")
+    listing.set_defaults(func=cmd_jobs_list)
+    cancel = actions.add_parser("cancel", help="cancel jobs by name or Flink job id")
+    cancel.add_argument("jobs", nargs="+", metavar="JOB")
+    cancel.set_defaults(func=cmd_jobs_cancel)
 
 
 def _event_time_range(args, zone: str) -> tuple[int, int]:
@@ -178,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     arts_commands.add_parser("fetch", help="resolve them from Maven Central").set_defaults(func=cmd_artifacts_fetch)
 
     _add_mock_parser(commands)
+    _add_jobs_parser(commands)
+    grafana.add_parser(commands)
     commands.add_parser("config", help="print the effective configuration").set_defaults(func=cmd_config)
     return parser
 
@@ -186,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (StackError, ConfigError, mock_runner.MockError) as exc:
+    except (StackError, ConfigError, mock_runner.MockError, grafana.GrafanaError) as exc:
         print(f"gmall-rt: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(openjdk-17-jdk-headless maven mariadb-server mariadb-client redis-server libkrb5-dev gcc)
+DEBIAN_PACKAGES=(openjdk-17-jdk-headless maven mariadb-server mariadb-client redis-server libkrb5-dev gcc tzdata)
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
@@ -38,3 +38,6 @@ if ! cmp -s pyproject.toml .venv/.installed-pyproject 2>/dev/null; then
 fi
 
 .venv/bin/gmall-rt artifacts fetch
+
+# kustomize, for the tests of the Kubernetes manifests (needs Go 1.21 or later)
+k8s/tools/install.sh

@@ -102,6 +102,11 @@ class MariaDB(Service):
 
     def after_healthy(self) -> None:
         cfg, canal = self.config.mariadb, self.config.canal
+        if self.admin_sql("SELECT COUNT(*) FROM mysql.time_zone_name").strip() == "0":
+            # named zones (the business zone, in Grafana's sessions) need MariaDB's zone tables
+            zones = subprocess.run([_tool("mariadb-tzinfo-to-sql"), "--skip-write-binlog", "/usr/share/zoneinfo"],
+                                   capture_output=True, text=True, check=True).stdout
+            self.admin_sql(zones, database="mysql")
         for database, ddl in ((cfg.source_database, "source_tables.sql"), (cfg.report_database, "report_tables.sql")):
             self.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{database}` DEFAULT CHARACTER SET utf8mb4")
             self.admin_sql((SQL_DIR / "ddl" / "mariadb" / ddl).read_text(), database=database)

@@ -1,0 +1,139 @@
+"""What the job benchmarks share: isolated topics and report database, a fast producer, and the
+two measurements — sustained records/s from Kafka to the sinks with checkpoints on, and
+record-to-sink latency at a fixed input rate.
+
+Throughput: a backlog of records is produced first, then the job is submitted; the job commits
+its Kafka offsets when a checkpoint completes, which is also when its sinks have flushed, so the
+rate between the first and the last commit is records written to the sinks per second.
+Latency: records are produced at a fixed rate, each one adding one to a counter the report table
+shows; polling that table tells when each record had arrived in the sink.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+import uuid
+from typing import Callable, Iterable
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from flink_jobs import clients, flink_rest, jobs
+from flink_jobs.config import Config
+from flink_jobs.stack.manager import Stack
+
+BENCH_REPORT_DATABASE = "gmall_bench"
+
+
+def isolated_config(config: Config, *topics: str) -> Config:
+    """The configuration with fresh topics (the named fields of TopicsConfig, and the dead-letter
+    topic) and its own report database."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {field: f"bench_{field}_{suffix}" for field in (*topics, "dead_letter")}
+    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
+    for future in admin.create_topics([NewTopic(name, 1, 1) for name in names.values()]).values():
+        future.result()
+    mariadb = Stack(config).service("mariadb")
+    mariadb.admin_sql(f"CREATE DATABASE IF NOT EXISTS {BENCH_REPORT_DATABASE}; "
+                      f"GRANT ALL PRIVILEGES ON {BENCH_REPORT_DATABASE}.* TO '{config.mariadb.user}'@'%'")
+    return dataclasses.replace(
+        config,
+        topics=dataclasses.replace(config.topics, **names),
+        mariadb=dataclasses.replace(config.mariadb, report_database=BENCH_REPORT_DATABASE),
+    )
+
+
+def produce(config: Config, topic: str, values: Iterable[str], rate: float = 0) -> list[float]:
+    """Send ``values`` (at ``rate`` per second, or as fast as possible); returns each send time."""
+    producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers, "linger.ms": 5,
+                         "compression.type": "none", "queue.buffering.max.messages": 1_000_000})
+    sent, started = [], time.monotonic()
+    for n, value in enumerate(values):
+        if rate:
+            delay = started + n / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        while True:
+            try:
+                producer.produce(topic, value.encode())
+                break
+            except BufferError:
+                producer.poll(0.05)
+        sent.append(time.monotonic())
+        producer.poll(0)
+    producer.flush()
+    return sent
+
+
+def committed(config: Config, group: str, topic: str) -> int:
+    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": group})
+    try:
+        [partition] = consumer.committed([TopicPartition(topic, 0)], timeout=10)
+        return max(partition.offset, 0)
+    finally:
+        consumer.close()
+
+
+def throughput(config: Config, job: jobs.Job, topic: str, total: int, limit_s: float = 900) -> float:
+    """Records/s from the first to the last offset commit of a backlog of ``total`` records."""
+    job_id = str(jobs.submit(config, job).get_job_client().get_job_id())
+    group = job.pipeline_name
+    samples: list[tuple[float, int]] = []
+    deadline = time.monotonic() + limit_s
+    try:
+        while time.monotonic() < deadline:
+            offset = committed(config, group, topic)
+            if not samples or offset != samples[-1][1]:
+                samples.append((time.monotonic(), offset))
+                print(f"  committed {offset:,}/{total:,}", flush=True)
+            if offset >= total:
+                break
+            time.sleep(0.5)
+    finally:
+        flink_rest.cancel(config, job_id)
+    first = next(sample for sample in samples if sample[1] > 0)
+    last = samples[-1]
+    if last[1] < total:
+        raise SystemExit(f"the job did not finish the backlog within {limit_s:.0f} s")
+    return (last[1] - first[1]) / (last[0] - first[0])
+
+
+def latency(config: Config, job: jobs.Job, topic: str, values: list[str], rate: float,
+            counted: Callable[[], int]) -> tuple[float, float]:
+    """p50 and p99 seconds from sending each record to the sink showing it (``counted()`` is the
+    number of records the sink shows so far)."""
+    job_id = str(jobs.submit(config, job).get_job_client().get_job_id())
+    try:
+        time.sleep(15)  # let the job start before the clock runs
+        import threading
+
+        sent: list[float] = []
+        producer = threading.Thread(target=lambda: sent.extend(produce(config, topic, values, rate)))
+        producer.start()
+        arrivals: list[float] = []
+        deadline = time.monotonic() + len(values) / rate + 120
+        while len(arrivals) < len(values) and time.monotonic() < deadline:
+            shown = counted()
+            now = time.monotonic()
+            arrivals.extend([now] * (shown - len(arrivals)))
+            time.sleep(0.05)
+        producer.join()
+    finally:
+        flink_rest.cancel(config, job_id)
+    if len(arrivals) < len(values):
+        raise SystemExit(f"only {len(arrivals):,} of {len(values):,} records reached the sink")
+    delays = sorted(arrival - send for arrival, send in zip(arrivals, sent))
+    return statistics.median(delays), delays[int(len(delays) * 0.99) - 1]
+
+
+def report_count(config: Config, query: str) -> Callable[[], int]:
+    connection = clients.mariadb(config, config.mariadb.report_database)
+
+    def count() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            return int(cursor.fetchone()[0] or 0)
+
+    return count
