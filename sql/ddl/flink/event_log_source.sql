@@ -1,0 +1,20 @@
+-- App event logs: one JSON object per line, read raw so that a line that does not parse is kept
+-- for the dead-letter topic. Event time is the log's ts for a valid log, and the epoch for a dead
+-- letter (parse_app_log leaves its ts NULL), so a dead letter never moves the watermark.
+-- The watermark is emitted on every record and trails the newest ts by the allowed lateness and
+-- one millisecond: a log at or behind it is late (alert/event_logs.sql), and a log on time is
+-- always ahead of it, so it still reaches every window it belongs to (a window closes when the
+-- watermark reaches its last millisecond).
+CREATE TABLE event_log_source (
+  line    STRING,
+  rowtime AS TO_TIMESTAMP_LTZ(COALESCE(parse_app_log(line, 'event').ts, 0), 3),
+  WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND * ${allowed_lateness_s} - INTERVAL '0.001' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '${topic_event}',
+  'properties.bootstrap.servers' = '${kafka_bootstrap_servers}',
+  'properties.group.id' = '${group_id}',
+  'scan.startup.mode' = '${kafka_startup_mode}',
+  'scan.watermark.emit.strategy' = 'on-event',
+  'format' = 'raw'
+);
