@@ -188,6 +188,7 @@ class JobsConfig:
     # (day, device) and never change once the day is over; orders can change at any time.
     dau_state_ttl_h: int = 48
     gmv_state_ttl_h: int = 0
+    sale_detail_state_ttl_h: int = 0
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import string
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from flink_jobs import clients, config as config_module
 from flink_jobs.config import Config, ConfigError
@@ -43,6 +43,9 @@ class Job:
     elasticsearch_templates: tuple[str, ...] = ()
     state_ttl_h: Callable[[Config], int] = lambda config: 0
     table_options: tuple[tuple[str, str], ...] = ()
+    # Python UDFs (from udfs/) the job's SQL calls, by name, built with the configuration they
+    # need (connection settings travel inside the function, never in SQL text or job parameters)
+    python_functions: Callable[[Config], Mapping[str, Any]] = lambda config: {}
 
     @property
     def module(self) -> str:
@@ -224,6 +227,8 @@ def build(config: Config, job: Job, restore: str | None = None):
     parameters = sql_parameters(config, job)
     t_env = create_job_env(config, job, restore)
     register_functions(t_env)
+    for name, function in job.python_functions(config).items():
+        t_env.create_temporary_system_function(name, function)
     for stmt in table_ddl(job, parameters):
         t_env.execute_sql(stmt)
     register_views(t_env, job, parameters)

@@ -1,0 +1,53 @@
+"""The sale-detail job: every order line joined with its order and its user, as documents of the
+Elasticsearch indices gmall_sale_detail-<date> (alias gmall_sale_detail).
+
+Order lines and orders are joined from their changelogs (Canal) whatever order they arrive in, and
+the user is taken from user_info's changelog or, for a user the job has not seen, from the Redis
+dimension (MariaDB for a user not yet there). Unreadable order_detail messages go to the
+dead-letter topic. Run: ``python -m flink_jobs.sale_detail [--config FILE]``.
+"""
+
+import sys
+
+from flink_jobs.config import Config
+from flink_jobs.jobs import Job, main
+from flink_jobs.user_dim import redis_settings
+
+
+def mariadb_settings(config: Config) -> dict:
+    mariadb = config.mariadb
+    return {"host": mariadb.host, "port": mariadb.port, "user": mariadb.user,
+            "password": mariadb.password, "database": mariadb.source_database}
+
+
+def python_functions(config: Config) -> dict:
+    from udfs.user_lookup import user_lookup
+
+    return {"lookup_user": user_lookup(redis_settings(config), mariadb_settings(config))}
+
+
+JOB = Job(
+    name="sale-detail",
+    description=__doc__.splitlines()[0],
+    tables=("order_detail_source", "order_info_source", "user_info_source", "sale_detail_sink",
+            "dead_letter_sink"),
+    views=("sale_detail/order_lines", "sale_detail/sale_details", "sale_detail/order_detail_dead_letters"),
+    outputs="sale_detail/insert",
+    elasticsearch_templates=("gmall_sale_detail",),
+    state_ttl_h=lambda config: config.jobs.sale_detail_state_ttl_h,
+    python_functions=python_functions,
+    table_options=(
+        # Canal delivers at least once: the sources' primary keys let Flink drop repeated changes
+        ("table.exec.source.cdc-events-duplicate", "true"),
+        # the documents are upserted by order_detail_id, whose changes all come in order from
+        # one join task; no materializing of the sink's changelog is needed
+        ("table.exec.sink.upsert-materialize", "NONE"),
+        # user look-ups in batches of up to 1000 order lines, or every 100 ms
+        ("python.fn-execution.arrow.batch.size", "1000"),
+        ("python.fn-execution.bundle.size", "1000"),
+        ("python.fn-execution.bundle.time", "100"),
+    ),
+)
+
+if __name__ == "__main__":
+    sys.exit(main(JOB.name))
