@@ -221,7 +221,7 @@ def _run_file(command: list[str], environment: dict[str, str], sql_file: Path) -
             sys.stdout.write(line)
             plain = _ANSI.sub("", line)
             if failure is None and "[ERROR]" in plain:
-                failure = plain.strip()
+                failure = plain[plain.index("[ERROR]"):].strip()
             elif failure is not None and failure.endswith("Reason:"):
                 failure = f"{failure} {plain.strip()}"
     sys.stdout.flush()

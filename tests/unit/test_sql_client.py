@@ -101,6 +101,19 @@ def test_the_init_file_is_private_and_removed(client_config, monkeypatch, tmp_pa
     assert "FLINK_CONF_DIR" not in os.environ or os.environ["FLINK_CONF_DIR"] != "x"
 
 
+def test_a_failed_statement_is_one_clear_error_though_the_client_exits_with_0(tmp_path, capsys):
+    # what the SQL client prints when a statement of a file fails (it stops there, status 0)
+    output = ("Flink SQL> \x1b[31;1m[ERROR] Could not execute SQL statement. Reason:\n"
+              "org.apache.calcite.sql.validate.SqlValidatorException: Column 'nope' not found\x1b[0m\n")
+    printer = tmp_path / "out.txt"
+    printer.write_text(output)
+    with pytest.raises(sql_client.ConfigError) as raised:
+        sql_client._run_file(["cat", str(printer)], dict(os.environ), Path("q.sql"))
+    assert str(raised.value) == ("q.sql: Could not execute SQL statement. Reason: "
+                                 "org.apache.calcite.sql.validate.SqlValidatorException: Column 'nope' not found")
+    assert "Column 'nope'" in capsys.readouterr().out  # the client's output is passed through
+
+
 def test_a_missing_file_is_one_clear_error(client_config, tmp_path):
     with pytest.raises(sql_client.ConfigError, match="no SQL file"):
         sql_client.run(client_config, tmp_path / "nope.sql")
