@@ -4,7 +4,8 @@
 -- The watermark is emitted on every record and trails the newest ts by the allowed lateness and
 -- one millisecond: a log at or behind it is late (alert/event_logs.sql), and a log on time is
 -- always ahead of it, so it still reaches every window it belongs to (a window closes when the
--- watermark reaches its last millisecond).
+-- watermark reaches its last millisecond). A source subtask with no partition to read (more
+-- subtasks than partitions) is idle after a few seconds, so it does not hold the windows back.
 CREATE TABLE event_log_source (
   line    STRING,
   rowtime AS TO_TIMESTAMP_LTZ(COALESCE(parse_app_log(line, 'event').ts, 0), 3),
@@ -16,5 +17,6 @@ CREATE TABLE event_log_source (
   'properties.group.id' = '${group_id}',
   'scan.startup.mode' = '${kafka_startup_mode}',
   'scan.watermark.emit.strategy' = 'on-event',
+  'scan.watermark.idle-timeout' = '5 s',
   'format' = 'raw'
 );

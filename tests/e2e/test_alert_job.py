@@ -1,0 +1,124 @@
+"""The coupon alert job on the real stack, killed part-way and restored from its latest checkpoint:
+the Elasticsearch documents and the dead-letter topic equal the oracle's, nothing lost, nothing twice.
+
+Self-contained: its own topics, checkpoint directory and Kafka transactional ids (the job under a
+name of its own), and device ids no other run uses, so it reads back only its own documents from
+the shared gmall_coupon_alert indices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import time
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+from elasticsearch import helpers
+
+from flink_jobs import alert, clients, flink_rest, jobs, oracle
+from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
+from tests.e2e.conftest import read_topic, wait_for
+
+CHECKPOINT_INTERVAL_MS = 2_000
+
+
+def produce(config, topic, values):
+    producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers, "linger.ms": 5})
+    for value in values:
+        producer.produce(topic, value.encode())
+        producer.poll(0)
+    producer.flush()
+
+
+def event_logs(config, suffix: str, seed: int) -> list[str]:
+    """Mock event logs with fraud bursts, near misses, out-of-order, late, duplicate and malformed
+    logs; every device id made unique to this run. Ends with a log an hour after the others, so the
+    watermark passes the end of every window before it."""
+    zone = ZoneInfo(config.time.zone)
+    start = int(datetime.datetime(2026, 11, 20, 23, 0, tzinfo=zone).timestamp() * 1000)
+    options = MockOptions(start_ms=start, end_ms=start + 2 * 3_600_000, zone=config.time.zone, count=6_000,
+                          seed=seed, devices=200, orders=0, allowed_lateness_ms=config.time.allowed_lateness_s * 1000,
+                          fraud_rate=0.02, near_miss_rate=0.03, late_rate=0.005, out_of_order_rate=0.05,
+                          duplicate_rate=0.01, malformed_rate=0.005)
+    values = [item.value.replace('"mid":"mid_', f'"mid":"mid_{suffix}_') for item in MockStream(options)
+              if isinstance(item, LogRecord) and item.topic == "event"]
+    parsed = (oracle.parse_log_record(value, "event", oracle.EVENT_FIELDS) for value in values)
+    last = max(record["ts"] for record in parsed if isinstance(record, dict))
+    values.append(json.dumps({"type": "event", "mid": f"mid_{suffix}_end", "uid": "1", "appid": "gmall2020",
+                              "area": "beijing", "os": "ios", "evid": "addCart", "pgid": "1", "npgid": "2",
+                              "itemid": "1", "ts": last + 3_600_000}))
+    return values
+
+
+def alert_documents(config, suffix: str) -> dict[str, dict]:
+    es = clients.elasticsearch(config)
+    if not es.indices.exists_alias(name="gmall_coupon_alert"):
+        return {}
+    es.indices.refresh(index="gmall_coupon_alert")
+    hits = helpers.scan(es, index="gmall_coupon_alert", query={"query": {"prefix": {"mid": f"mid_{suffix}_"}}})
+    return {hit["_id"]: hit["_source"] for hit in hits}
+
+
+@pytest.fixture
+def run(config):
+    suffix = uuid.uuid4().hex[:8]
+    topics = {"event": f"alert_e2e_event_{suffix}", "dead_letter": f"alert_e2e_dlq_{suffix}"}
+    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
+    for future in admin.create_topics([NewTopic(name, 1, 1) for name in topics.values()]).values():
+        future.result()
+    config = dataclasses.replace(
+        config, topics=dataclasses.replace(config.topics, **topics),
+        flink=dataclasses.replace(config.flink, checkpoint_interval_ms=CHECKPOINT_INTERVAL_MS))
+    job = dataclasses.replace(alert.JOB, name=f"alert-e2e-{suffix}")
+    job_ids: list[str] = []
+    try:
+        yield config, job, suffix, job_ids
+    finally:
+        for job_id in job_ids:
+            if flink_rest.state(config, job_id) in flink_rest.ACTIVE_STATES:
+                flink_rest.cancel(config, job_id)
+        admin.delete_topics(list(topics.values()))
+
+
+def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_letters(run):
+    config, job, suffix, job_ids = run
+    values = event_logs(config, suffix, seed=int(suffix, 16) % 100_000)
+    half = len(values) // 2
+    produce(config, config.topics.event, values[:half])
+
+    job_ids.append(str(jobs.submit(config, job).get_job_client().get_job_id()))
+    wait_for(lambda: alert_documents(config, suffix), "the first alerts", limit_s=240)
+    done = flink_rest.completed_checkpoints(config, job_ids[0])
+    wait_for(lambda: flink_rest.completed_checkpoints(config, job_ids[0]) > done, "a checkpoint after them")
+    flink_rest.cancel(config, job_ids[0])  # killed part-way: no savepoint
+    before_kill = alert_documents(config, suffix)
+
+    produce(config, config.topics.event, values[half:])
+    restore = jobs.latest_checkpoint(config, job)
+    assert restore, "the cancelled job left no checkpoint"
+    job_ids.append(str(jobs.submit(config, job, restore=restore).get_job_client().get_job_id()))
+
+    lateness_ms = config.time.allowed_lateness_s * 1000
+    _starts, accepted = oracle.accepted_records([], values, lateness_ms)
+    want = oracle.coupon_alerts(accepted, config.time.zone)
+    want_dead = [(config.topics.event, value, reason) for _t, value, reason in oracle.dead_letters([], values, lateness_ms)]
+    assert len(want) > 20 and 0 < len(before_kill) < len(want)
+    assert {reason for *_rest, reason in want_dead} >= {"late", "malformed JSON", "unknown evid"}
+
+    wait_for(lambda: len(alert_documents(config, suffix)) >= len(want), "every alert", limit_s=300)
+    checkpoints = flink_rest.completed_checkpoints(config, job_ids[1])
+    wait_for(lambda: flink_rest.completed_checkpoints(config, job_ids[1]) > checkpoints + 1, "two more checkpoints")
+    time.sleep(2)
+    assert alert_documents(config, suffix) == want
+    dead = [json.loads(v) for v in read_topic(config, config.topics.dead_letter)]
+    assert [(d["source_topic"], d["value"], d["reason"]) for d in dead] == want_dead
+
+    es = clients.elasticsearch(config)
+    aliases = es.indices.get_alias(name="gmall_coupon_alert")
+    days = {doc["window_end"][:10] for doc in want.values()}
+    assert {f"gmall_coupon_alert-{day}" for day in days} <= set(aliases)
