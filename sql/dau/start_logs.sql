@@ -1,9 +1,16 @@
--- Every start log with why it is a dead letter (NULL when it counts): a parse error, or 'late' when
--- its event time is behind the watermark as it stood when the log arrived.
+-- Every start log with why it is a dead letter (NULL when it counts): a parse error, or 'late'
+-- when its ts is more than the allowed lateness behind the newest ts of the valid logs that
+-- arrived before it. That newest ts is kept in the job's state, checkpointed, so a job restored
+-- from a checkpoint judges exactly the logs an uninterrupted one would (a watermark is not kept
+-- in checkpoints and starts again from nothing after a restore).
 CREATE TEMPORARY VIEW start_logs AS
 SELECT
   line,
   rowtime,
-  COALESCE(log.reason, CASE WHEN rowtime < CURRENT_WATERMARK(rowtime) THEN 'late' END) AS reason,
+  COALESCE(log.reason, CASE WHEN log.ts < newest_ts - ${allowed_lateness_s} * 1000 THEN 'late' END) AS reason,
   log.mid, log.uid, log.appid, log.area, log.os, log.ch, log.vs, log.ts
-FROM (SELECT line, rowtime, parse_app_log(line, 'startup') AS log FROM start_log_source);
+FROM (
+  SELECT line, rowtime, log,
+    MAX(log.ts) OVER (ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS newest_ts
+  FROM (SELECT line, rowtime, proc_time, parse_app_log(line, 'startup') AS log FROM start_log_source)
+);

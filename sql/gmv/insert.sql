@@ -6,7 +6,8 @@ SELECT
       payment_way, delivery_address, order_comment, out_trade_no, trade_body,
       to_phoenix(create_time), to_phoenix(operate_time), to_phoenix(expire_time), tracking_no,
       to_phoenix(parent_order_id), img_url, to_phoenix(province_id), create_date,
-      to_phoenix(create_hour), '')
+      to_phoenix(create_hour), ''),
+  COALESCE(CAST(create_time AS TIMESTAMP_LTZ(3)), TO_TIMESTAMP_LTZ(0, 3))
 FROM orders;
 
 INSERT INTO gmv_hour_sink SELECT dt, hr, gmv, order_count FROM gmv_by_hour;

@@ -1,6 +1,9 @@
 -- HBase table GMALL_ORDER_INFO, laid out as the Phoenix table of
 -- sql/ddl/phoenix/gmall_order_info.sql: the row key and every non-text column are in Phoenix's
 -- encoding (to_phoenix); `_0` is the empty cell Phoenix expects in every row.
+-- Every write of an order carries one cell version, its create_time: an update overwrites the
+-- cells in place, so deleting them leaves no older version behind (the connector deletes only
+-- the newest version of each cell, and an older one would reappear).
 CREATE TABLE gmall_order_info_sink (
   rowkey BYTES,
   F ROW<
@@ -9,6 +12,7 @@ CREATE TABLE gmall_order_info_sink (
     OUT_TRADE_NO STRING, TRADE_BODY STRING, CREATE_TIME BYTES, OPERATE_TIME BYTES,
     EXPIRE_TIME BYTES, TRACKING_NO STRING, PARENT_ORDER_ID BYTES, IMG_URL STRING,
     PROVINCE_ID BYTES, CREATE_DATE STRING, CREATE_HOUR BYTES, `_0` STRING>,
+  cell_version TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
   PRIMARY KEY (rowkey) NOT ENFORCED
 ) WITH (
   'connector' = 'hbase-2.2',
