@@ -161,6 +161,9 @@ def user_lookup(redis_settings: Mapping[str, Any], mariadb_settings: Mapping[str
             if self.reader is not None:
                 self.reader.close()
 
+        def is_deterministic(self):
+            return False
+
     # not deterministic (Redis changes): the planner then calls it once per row, never once per use
     return udf(LookupUser(), result_type=DataTypes.STRING(), func_type="pandas", deterministic=False)
 
