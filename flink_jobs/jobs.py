@@ -218,22 +218,6 @@ def prepare_sinks(config: Config, job: Job) -> None:
             es.indices.put_index_template(name=name, body=body)
 
 
-def ship_python_runtime(config: Config, t_env) -> None:
-    """Python UDFs run in operators of the flink-python jar, which PyFlink keeps in its opt/ and not
-    in lib/: a session cluster without it in lib/ gets it with the job."""
-    if config.flink.deployment != "session":
-        return  # embedded: the client's classpath has it; application: the image's lib/ has it
-    from flink_jobs.stack.flink import PYFLINK_HOME, flink_home
-
-    if any((flink_home(config) / "lib").glob("flink-python*.jar")):
-        return
-    jars = [jar.as_uri() for jar in (PYFLINK_HOME / "opt").glob("flink-python*.jar")]
-    if jars:
-        table_config = t_env.get_config()
-        existing = table_config.get("pipeline.jars", None)
-        table_config.set("pipeline.jars", ";".join(filter(None, [existing, *jars])))
-
-
 # ---------------------------------------------------------------------------------------------
 # Running a job
 
@@ -243,11 +227,8 @@ def build(config: Config, job: Job, restore: str | None = None):
     parameters = sql_parameters(config, job)
     t_env = create_job_env(config, job, restore)
     register_functions(t_env)
-    python_functions = job.python_functions(config)
-    for name, function in python_functions.items():
+    for name, function in job.python_functions(config).items():
         t_env.create_temporary_system_function(name, function)
-    if python_functions:
-        ship_python_runtime(config, t_env)
     for stmt in table_ddl(job, parameters):
         t_env.execute_sql(stmt)
     register_views(t_env, job, parameters)

@@ -1,0 +1,123 @@
+"""Benchmark of the sale-detail job (not a test): sustained order lines/s from Kafka (Canal
+flatMessages of order_info and order_detail) to Elasticsearch with checkpoints on, every line's
+user read from Redis through the batched, cached look-up; and line-to-search latency p50/p99 at a
+fixed rate.
+
+    .venv/bin/python -m benchmarks.sale_detail [--backlog 200000] [--rate 2000] [--seconds 60]
+        [--users 20000]
+
+Runs on the local stack against its own topics, under a job name of its own, with users (ids from
+10**12) only in Redis, and order dates in 2032 (indices gmall_sale_detail-2032-*, deleted after).
+The changes are written straight to the topics as Canal writes them, so MariaDB and Canal do not
+bound the rate. Latency includes Elasticsearch's refresh (1 s) and the sink's bulk flush (1 s)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import random
+import uuid
+
+from benchmarks import harness
+from flink_jobs import clients, config as config_module, sale_detail
+
+LINES_PER_ORDER = 4
+USER_BASE = 10**12
+
+
+def message(table: str, row: dict) -> str:
+    return json.dumps({"data": [{k: None if v is None else str(v) for k, v in row.items()}], "old": None,
+                       "database": "gmall", "table": table, "type": "INSERT", "isDdl": False, "pkNames": ["id"],
+                       "es": 0, "ts": 0}, ensure_ascii=False)
+
+
+def orders_and_lines(lines: int, first_id: int, day: datetime.date, users: int, seed: int):
+    """(order_info messages, order_detail messages): an order per LINES_PER_ORDER lines, the order
+    first for half of them and its lines first for the other half."""
+    rnd = random.Random(seed)
+    created = datetime.datetime.combine(day, datetime.time(12, 0))
+    orders, details = [], []
+    for n in range(lines // LINES_PER_ORDER):
+        order_id = first_id + n
+        orders.append(message("order_info", {
+            "id": order_id, "total_amount": f"{rnd.randrange(100, 100_000) / 100:.2f}", "order_status": "1001",
+            "user_id": USER_BASE + rnd.randrange(users), "create_time": created.strftime("%Y-%m-%d %H:%M:%S"),
+            "province_id": rnd.randrange(1, 35)}))
+        for k in range(LINES_PER_ORDER):
+            details.append(message("order_detail", {
+                "id": order_id * LINES_PER_ORDER + k, "order_id": order_id, "sku_id": k + 1,
+                "sku_name": "小米手机 Redmi K30 8GB+256GB 紫玉幻境", "order_price": "2199.00", "sku_num": "1",
+                "create_time": created.strftime("%Y-%m-%d %H:%M:%S")}))
+    return orders, details
+
+
+def load_users(config, users: int) -> None:
+    redis = clients.redis(config)
+    rnd = random.Random(7)
+    pipeline = redis.pipeline(transaction=False)
+    for n in range(users):
+        pipeline.hset(f"user:{USER_BASE + n}", mapping={
+            "id": str(USER_BASE + n), "gender": rnd.choice("MF"), "user_level": str(rnd.randrange(1, 6)),
+            "birthday": (datetime.date(1960, 1, 1) + datetime.timedelta(days=rnd.randrange(20_000))).isoformat()})
+    pipeline.execute()
+
+
+def drop_users(config, users: int) -> None:
+    redis = clients.redis(config)
+    for start in range(0, users, 10_000):
+        redis.delete(*[f"user:{USER_BASE + n}" for n in range(start, min(users, start + 10_000))])
+
+
+def es_count(config, day: datetime.date):
+    es = clients.elasticsearch(config)
+    index = f"gmall_sale_detail-{day.isoformat()}"
+
+    def count() -> int:
+        return es.count(index=index, ignore_unavailable=True)["count"] if es.indices.exists(index=index) else 0
+
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backlog", type=int, default=200_000, help="order lines for the throughput run")
+    parser.add_argument("--rate", type=float, default=2_000, help="order lines/s for the latency run")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--users", type=int, default=20_000)
+    args = parser.parse_args()
+    base = config_module.load()
+    suffix = uuid.uuid4().hex[:8]
+    job = dataclasses.replace(sale_detail.JOB, name=f"sale-detail-bench-{suffix}")
+    days = [datetime.date(2032, 1, 1) + datetime.timedelta(days=random.randrange(300)) for _ in range(2)]
+    load_users(base, args.users)
+    try:
+        config = harness.isolated_config(base, "order_info", "order_detail", "user_info")
+        orders, details = orders_and_lines(args.backlog, 10**12, days[0], args.users, 1)
+        print(f"sale-detail: producing a backlog of {len(details):,} order lines ({len(orders):,} orders)")
+        harness.produce(config, config.topics.order_info, orders)
+        harness.produce(config, config.topics.order_detail, details)
+        rate = harness.throughput(config, job, config.topics.order_detail, len(details))
+        print(f"sale-detail: sustained {rate:,.0f} order lines/s from Kafka to Elasticsearch, every user "
+              f"looked up in Redis, checkpoints every {config.flink.checkpoint_interval_ms} ms")
+
+        config = harness.isolated_config(base, "order_info", "order_detail", "user_info")
+        job = dataclasses.replace(job, name=f"sale-detail-bench-{suffix}-latency")
+        count = int(args.rate * args.seconds)
+        orders, details = orders_and_lines(count, 2 * 10**12, days[1], args.users, 2)
+        # the orders first, then the lines at the fixed rate: each line makes one document
+        harness.produce(config, config.topics.order_info, orders)
+        p50, p99 = harness.latency(config, job, config.topics.order_detail, details, args.rate,
+                                   es_count(config, days[1]))
+        print(f"sale-detail: at {args.rate:,.0f} order lines/s, line-to-search latency "
+              f"p50 {p50:.3f} s, p99 {p99:.3f} s")
+    finally:
+        drop_users(base, args.users)
+        es = clients.elasticsearch(base)
+        for day in days:
+            es.indices.delete(index=f"gmall_sale_detail-{day.isoformat()}", ignore_unavailable=True)
+
+
+if __name__ == "__main__":
+    main()
