@@ -41,7 +41,10 @@ def prepare_flink_home(config: Config) -> Path:
         (home / sub).mkdir(parents=True, exist_ok=True)
     lib_dir, conf_dir = home / "lib", home / "conf"
     connectors = config.stack.artifacts_path / "flink-connectors"
-    wanted = {jar.name: jar for jar in [*(PYFLINK_HOME / "lib").glob("*.jar"), *connectors.glob("*.jar")]}
+    # flink-python (from the wheel's opt/) runs the jobs' Python functions on the cluster
+    wanted = {jar.name: jar for jar in [*(PYFLINK_HOME / "lib").glob("*.jar"),
+                                        *(PYFLINK_HOME / "opt").glob("flink-python-*.jar"),
+                                        *connectors.glob("*.jar")]}
     for link in lib_dir.glob("*.jar"):
         if link.name not in wanted or link.readlink() != wanted[link.name]:
             link.unlink()
@@ -63,6 +66,8 @@ def prepare_flink_home(config: Config) -> Path:
         "taskmanager.rpc.port": flink.taskmanager_rpc_port,
         "taskmanager.numberOfTaskSlots": flink.taskmanager_slots,
         "taskmanager.memory.process.size": flink.taskmanager_memory,
+        # every job's Kafka clients and the Elasticsearch and HBase clients allocate direct buffers
+        "taskmanager.memory.task.off-heap.size": "256m",
         "rest.address": flink.host,
         "rest.bind-address": flink.host,
         "rest.port": flink.rest_port,
