@@ -3,7 +3,9 @@
 -- encoding (to_phoenix); `_0` is the empty cell Phoenix expects in every row.
 -- Every write of an order carries one cell version, its create_time: an update overwrites the
 -- cells in place, so deleting them leaves no older version behind (the connector deletes only
--- the newest version of each cell, and an older one would reappear).
+-- the newest version of each cell, and an older one would reappear). An order deleted and then
+-- created again with the same id and create_time would meet its own delete marker and stay
+-- hidden: give a re-created order a new create_time.
 CREATE TABLE gmall_order_info_sink (
   rowkey BYTES,
   F ROW<
