@@ -7,6 +7,7 @@ SELECT
   mid,
   window_start,
   window_end,
+  COUNT(*) FILTER (WHERE evid = 'coupon') AS coupons,
   COUNT(*) FILTER (WHERE evid = 'clickItem') AS clicks,
   COUNT(*) FILTER (WHERE evid = 'addCart') AS carts,
   COUNT(*) FILTER (WHERE evid = 'addFavor') AS favors,

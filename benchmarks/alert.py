@@ -1,0 +1,124 @@
+"""Benchmark of the coupon alert job (not a test): sustained event logs/s from Kafka to
+Elasticsearch with checkpoints on, and alert latency p50/p99 at a fixed input rate.
+
+    .venv/bin/python -m benchmarks.alert [--backlog 1000000] [--density 1000] [--rate 5000]
+                                         [--seconds 60] [--speedup 10] [--devices 20000]
+
+Runs on the local stack against its own topics (the documents of its own devices go to the
+gmall_coupon_alert indices). The input is the mock generator's event logs (visits of a few events,
+coupon-fraud bursts, near misses, out-of-order, late, duplicate and malformed logs).
+
+Throughput: a backlog spread over event time at --density logs per second of event time (so the
+windows close all along the run, not only at its end), measured from the job's offset commits.
+Latency: logs sent at --rate per second, event time running --speedup times faster than the clock.
+An alert can only be written once the watermark passes its window, i.e. once a log at least the
+allowed lateness after the window end has arrived; its latency is from sending that log to the
+document being searchable in Elasticsearch.
+"""
+
+import argparse
+import bisect
+import dataclasses
+import json
+import threading
+import time
+
+from benchmarks import harness
+from flink_jobs import alert, clients, flink_rest, jobs
+from flink_jobs.config import Config
+from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
+
+JOB = dataclasses.replace(alert.JOB, name="alert-bench")  # its own checkpoints and Kafka transactions
+
+
+def event_logs(count: int, first_ts: int, span_ms: int, devices: int, seed: int, tag: str) -> list[str]:
+    """``count`` event logs of the mock generator (visits of a few events each, coupon-fraud bursts,
+    near misses, out-of-order, late, duplicate and malformed logs) over ``span_ms`` of event time,
+    device ids made unique to this run."""
+    options = MockOptions(start_ms=first_ts, end_ms=first_ts + span_ms, count=count, seed=seed,
+                          devices=devices, orders=0)
+    return [item.value.replace('"mid":"mid_', f'"mid":"bench_{tag}_') for item in MockStream(options)
+            if type(item) is LogRecord and item.topic == "event"]
+
+
+def alert_latency(config: Config, values: list[str], rate: float, tag: str) -> tuple[float, float, int]:
+    job_id = str(jobs.submit(config, JOB).get_job_client().get_job_id())
+    es = clients.elasticsearch(config)
+    seen: dict[str, tuple[float, int]] = {}
+    try:
+        time.sleep(15)  # let the job start before the clock runs
+        sent: list[float] = []
+        producer = threading.Thread(target=lambda: sent.extend(
+            harness.produce(config, config.topics.event, values, rate)))
+        producer.start()
+        finished = None  # keep looking for 10 s after the last log is sent
+        while finished is None or time.monotonic() < finished + 10:
+            if finished is None and not producer.is_alive():
+                finished = time.monotonic()
+            if es.indices.exists_alias(name="gmall_coupon_alert"):
+                es.indices.refresh(index="gmall_coupon_alert")
+                now = time.monotonic()
+                result = es.search(index="gmall_coupon_alert", size=10_000, sort="ts:desc", _source=["ts"],
+                                   query={"prefix": {"mid": f"bench_{tag}_"}})
+                for hit in result["hits"]["hits"]:
+                    seen.setdefault(hit["_id"], (now, hit["_source"]["ts"]))
+            time.sleep(0.05)
+        producer.join()
+    finally:
+        flink_rest.cancel(config, job_id)
+    lateness = config.time.allowed_lateness_s * 1000
+    # the newest event time sent so far, after each log (bad and late logs do not move it)
+    newest, stamps = 0, []
+    for value in values:
+        try:
+            newest = max(newest, json.loads(value)["ts"])
+        except (ValueError, KeyError, TypeError):
+            pass
+        stamps.append(newest)
+    delays = []
+    for seen_at, end in seen.values():
+        trigger = bisect.bisect_left(stamps, end + lateness)
+        if trigger < len(stamps):
+            delays.append(seen_at - sent[trigger])
+    delays.sort()
+    return delays[len(delays) // 2], delays[max(0, int(len(delays) * 0.99) - 1)], len(delays)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backlog", type=int, default=1_000_000, help="mock logs to generate (events are ~80%%)")
+    parser.add_argument("--density", type=float, default=1_000, help="backlog logs per second of event time")
+    parser.add_argument("--devices", type=int, default=20_000)
+    parser.add_argument("--rate", type=float, default=5_000, help="logs/s sent for the latency run")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--speedup", type=float, default=10, help="event time / real time in the latency run")
+    parser.add_argument("--skip-throughput", action="store_true")
+    args = parser.parse_args()
+    from flink_jobs import config as config_module
+
+    base = config_module.load()
+    start_ts = int(time.time() * 1000) - 86_400_000
+
+    if not args.skip_throughput:
+        config = harness.isolated_config(base, "event")
+        tag = config.topics.event.rsplit("_", 1)[-1]
+        values = event_logs(args.backlog, start_ts, int(args.backlog / args.density * 1000), args.devices, 1, tag)
+        print(f"alert: producing a backlog of {len(values):,} event logs "
+              f"({len(values) / args.density / 60:.0f} minutes of event time)")
+        harness.produce(config, config.topics.event, values)
+        rate = harness.throughput(config, JOB, config.topics.event, len(values))
+        print(f"alert: sustained {rate:,.0f} event logs/s from Kafka to Elasticsearch, checkpoints every "
+              f"{config.flink.checkpoint_interval_ms} ms")
+
+    config = harness.isolated_config(base, "event")
+    tag = config.topics.event.rsplit("_", 1)[-1]
+    span_ms = int(args.seconds * args.speedup * 1000)
+    values = event_logs(int(args.rate * args.seconds / 0.8), start_ts, span_ms, args.devices, 2, tag)
+    rate = len(values) / args.seconds
+    p50, p99, alerts = alert_latency(config, values, rate, tag)
+    print(f"alert: at {rate:,.0f} event logs/s ({args.speedup:g}x event time), {alerts:,} alerts, latency "
+          f"from the log closing the window to the searchable document p50 {p50:.3f} s, p99 {p99:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
