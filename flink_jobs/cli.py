@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flink_jobs import artifacts, config as config_module, flink_rest, grafana, jobs, sql_client
+from flink_jobs import artifacts, config as config_module, flink_rest, grafana, jobs, sale_detail_query, sql_client
 from flink_jobs.config import Config, ConfigError
 from flink_jobs.mock import runner as mock_runner
 from flink_jobs.mock.generator import MockOptions
@@ -236,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_jobs_parser(commands)
     grafana.add_parser(commands)
     sql_client.add_parser(commands)
+    sale_detail_query.add_parser(commands)
     commands.add_parser("config", help="print the effective configuration").set_defaults(func=cmd_config)
     return parser
 
