@@ -36,7 +36,8 @@ def isolated_config(config: Config, *topics: str) -> Config:
     for future in admin.create_topics([NewTopic(name, 1, 1) for name in names.values()]).values():
         future.result()
     mariadb = Stack(config).service("mariadb")
-    mariadb.admin_sql(f"CREATE DATABASE IF NOT EXISTS {BENCH_REPORT_DATABASE}; "
+    # emptied for each measurement (the job creates its report tables again)
+    mariadb.admin_sql(f"DROP DATABASE IF EXISTS {BENCH_REPORT_DATABASE}; CREATE DATABASE {BENCH_REPORT_DATABASE}; "
                       f"GRANT ALL PRIVILEGES ON {BENCH_REPORT_DATABASE}.* TO '{config.mariadb.user}'@'%'")
     return dataclasses.replace(
         config,
