@@ -58,7 +58,7 @@ def alert_latency(config: Config, values: list[str], rate: float, tag: str) -> t
             if es.indices.exists_alias(name="gmall_coupon_alert"):
                 es.indices.refresh(index="gmall_coupon_alert")
                 now = time.monotonic()
-                result = es.search(index="gmall_coupon_alert", size=10_000, sort="ts:desc", _source=["ts"],
+                result = es.search(index="gmall_coupon_alert", size=10_000, _source=["ts"],
                                    query={"prefix": {"mid": f"bench_{tag}_"}})
                 for hit in result["hits"]["hits"]:
                     seen.setdefault(hit["_id"], (now, hit["_source"]["ts"]))

@@ -13,8 +13,8 @@ JOB = Job(
     name="alert",
     description=__doc__.splitlines()[0],
     tables=("event_log_source", "coupon_alert_sink", "dead_letter_sink"),
-    views=("alert/event_logs", "alert/accepted_events", "alert/coupon_events", "alert/device_activity",
-           "alert/coupon_claims", "alert/coupon_alerts", "alert/event_log_dead_letters"),
+    views=("alert/event_logs", "alert/accepted_events", "alert/device_windows", "alert/coupon_alerts",
+           "alert/event_log_dead_letters"),
     outputs="alert/insert",
     elasticsearch_templates=("gmall_coupon_alert",),
 )

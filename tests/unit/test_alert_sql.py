@@ -161,6 +161,14 @@ def test_bad_lines_are_dead_letters_with_their_reason_and_never_move_event_time(
     assert sorted(docs) == ["mid_m_2026-11-21_10:01"]
 
 
+def test_accounts_and_items_with_any_characters_are_listed_exactly_and_sorted(config, tmp_path):
+    odd = ["a,b", 'say "hi"', "back\\slash", "nul\u0000", "", "é", "Z", "[1]"]
+    lines = [event("mid_p", ts("2026-11-21 00:00:00") + n * 1000, uid=uid, itemid=uid) for n, uid in enumerate(odd)]
+    docs, _dead = compare(config, lines + lines[:2], tmp_path)
+    assert docs["mid_p_2026-11-21_00:01"]["uids"] == sorted(odd)
+    assert docs["mid_p_2026-11-21_00:01"]["item_ids"] == sorted(odd)
+
+
 def test_the_document_id_and_times_follow_the_configured_zone(config, tmp_path):
     utc = dataclasses.replace(config, time=dataclasses.replace(config.time, zone="UTC"))
     docs, _dead = compare(utc, three_claims("mid_n"), tmp_path)  # 16:00:30 UTC on the 20th
