@@ -80,6 +80,9 @@ def alert_latency(config: Config, values: list[str], rate: float, tag: str) -> t
         trigger = bisect.bisect_left(stamps, end + lateness)
         if trigger < len(stamps):
             delays.append(seen_at - sent[trigger])
+    if not delays:
+        raise SystemExit("no alert was closed by a later log: run longer (--seconds) or faster (--speedup), "
+                         "beyond the allowed lateness of event time")
     delays.sort()
     return delays[len(delays) // 2], delays[max(0, int(len(delays) * 0.99) - 1)], len(delays)
 
