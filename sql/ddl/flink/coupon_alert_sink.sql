@@ -5,8 +5,9 @@
 -- at-least-once delivery (every pending request flushed before a checkpoint completes) with
 -- idempotent ids gives exactly-once documents. ('elasticsearch-7' in the SQL connector bundle
 -- 3.0.1-1.17 is the SinkFunction-based sink: its options are 'sink.flush-on-checkpoint' and the
--- 'sink.bulk-flush.*' ones, not 'sink.delivery-guarantee'.) The template keeps the id column out of the stored document; window_start and
--- window_end are written as local 'yyyy-MM-dd HH:mm:ss' (SQL timestamps, whole seconds).
+-- 'sink.bulk-flush.*' ones, not 'sink.delivery-guarantee'.) The template keeps the id column
+-- out of the stored document; window_start and window_end are written as local
+-- 'yyyy-MM-dd HH:mm:ss' (SQL timestamps, whole seconds).
 CREATE TABLE coupon_alert_sink (
   id           STRING,
   mid          STRING,
