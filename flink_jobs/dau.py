@@ -6,7 +6,7 @@ gmall_report.dau_hour, and the dead-letter topic. Run: ``python -m flink_jobs.da
 
 import sys
 
-from flink_jobs.jobs import Job, main
+from flink_jobs.jobs import MINI_BATCH, Job, main
 
 JOB = Job(
     name="dau",
@@ -19,7 +19,10 @@ JOB = Job(
     state_ttl_h=lambda config: config.jobs.dau_state_ttl_h,
     # a device's first start of a day changes in order on one path, keyed by (day, device), which
     # is what the HBase row key encodes: no extra copy of every row is needed before the sink
-    table_options=(("table.exec.sink.upsert-materialize", "NONE"),),
+    table_options=(
+        ("table.exec.sink.upsert-materialize", "NONE"),
+        *MINI_BATCH,
+    ),
 )
 
 if __name__ == "__main__":

@@ -28,6 +28,13 @@ PHOENIX_DDL_DIR = SQL_DIR / "ddl" / "phoenix"
 ELASTICSEARCH_DDL_DIR = SQL_DIR / "ddl" / "elasticsearch"
 REPORT_TABLES_FILE = SQL_DIR / "ddl" / "mariadb" / "report_tables.sql"
 DEPLOYMENTS = ("session", "embedded", "application")
+# aggregates and deduplication buffer input for a moment and touch each key's state once per
+# buffer, and send the sinks one change per key instead of one per record
+MINI_BATCH = (
+    ("table.exec.mini-batch.enabled", "true"),
+    ("table.exec.mini-batch.allow-latency", "500 ms"),
+    ("table.exec.mini-batch.size", "5000"),
+)
 
 
 @dataclass(frozen=True)
