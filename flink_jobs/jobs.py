@@ -164,6 +164,10 @@ def job_settings(config: Config, job: Job) -> dict[str, str]:
         "table.exec.sink.not-null-enforcer": "DROP",
         **dict(job.table_options),
     }
+    if config.flink.deployment != "application":
+        # a client creates its environment with one subtask per local core, which would be the
+        # job's parallelism on the session cluster; the local topics have one partition each
+        settings["parallelism.default"] = "1"
     if config.flink.deployment != "application" or config.flink.checkpoint_dir:
         settings["execution.checkpointing.dir"] = f"{checkpoint_root(config).rstrip('/')}/{job.name}"
     return settings

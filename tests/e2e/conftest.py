@@ -209,7 +209,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
-                 "a first checkpoint of every job", limit_s=240)
+                 "a first checkpoint of every job", limit_s=300)
         metric_before_kill = sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters")
                                  for jid in first_run.values())
         for job_id in first_run.values():  # killed part-way: no savepoint
@@ -234,7 +234,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
 
         # the JobManager fetches metrics from the TaskManager every few seconds
         wait_for(lambda: metric_after_restore() > 0, "the restored jobs' gmall_dead_letters metric", limit_s=60)
-        yield Pipeline(
+        result = Pipeline(
             config=config,
             job_names=[job.name for job in job_list],
             start_values=read_topic(config, config.topics.start),
@@ -247,3 +247,8 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     finally:
         if mock.poll() is None:
             mock.kill()
+        # the outputs are final (or the run failed): free the cluster's slots for the other tests
+        for job in job_list:
+            for status in flink_rest.active_jobs(config, job.pipeline_name):
+                flink_rest.cancel(config, status.job_id)
+    yield result
