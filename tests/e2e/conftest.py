@@ -28,7 +28,7 @@ from flink_jobs.stack.kafka import Kafka
 
 E2E_DIR = Path(__file__).parent
 MOCK_LOGS = 40_000
-MOCK_RATE = 2_000  # logs/s: the run takes about 20 s, so the kill lands in the middle of it
+MOCK_RATE = 1_000  # logs/s: the run takes about 40 s, so the kill lands in the middle of it
 CHECKPOINT_INTERVAL_MS = 2_000
 
 
@@ -203,13 +203,17 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     seed = int(time.time())
     print(f"e2e: mock seed {seed}")
     first_run = {job.name: str(jobs.submit(config, job).get_job_client().get_job_id()) for job in job_list}
+    wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
+             "every job to be running and checkpointing", limit_s=300)
+    before_input = {jid: flink_rest.completed_checkpoints(config, jid) for jid in first_run.values()}
     mock = subprocess.Popen(
         [sys.executable, "-m", "flink_jobs.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
          "--rate", str(MOCK_RATE), "--out", str(tmp_path_factory.mktemp("mock"))],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
-                 "a first checkpoint of every job", limit_s=300)
+        # two checkpoints into the input, so each job's state holds part of it
+        wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= before_input[jid] + 2
+                             for jid in first_run.values()), "two checkpoints of every job with input")
         metric_before_kill = sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters")
                                  for jid in first_run.values())
         for job_id in first_run.values():  # killed part-way: no savepoint
