@@ -66,6 +66,10 @@ def cancel(config: Config, job_id: str, timeout_s: float = 60) -> None:
         time.sleep(0.5)
 
 
+def vertex_names(config: Config, job_id: str) -> list[str]:
+    return [vertex["name"] for vertex in _request(config, f"/jobs/{job_id}")["vertices"]]
+
+
 def completed_checkpoints(config: Config, job_id: str) -> int:
     return _request(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
 

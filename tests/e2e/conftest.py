@@ -86,19 +86,22 @@ def read_topic(config, topic: str, start: dict[int, int] | None = None) -> list[
     return values
 
 
-def subscriptions(config, job: jobs.Job) -> list[tuple[str, str]]:
-    """(consumer group, topic) of each Kafka source of the job, from its rendered DDL."""
+def subscriptions(config, job: jobs.Job, job_id: str) -> list[tuple[str, str]]:
+    """(consumer group, topic) of each Kafka source the running job reads, from its rendered DDL
+    (a DDL file may declare a table the job does not read)."""
+    plan = " ".join(flink_rest.vertex_names(config, job_id))
     pairs = []
     for stmt in jobs.table_ddl(job, jobs.sql_parameters(config, job)):
+        table = re.search(r"CREATE TABLE (\w+)", stmt).group(1)
         options = dict(re.findall(r"'([^']+)'\s*=\s*'([^']*)'", stmt))
-        if options.get("connector") == "kafka" and "properties.group.id" in options:
+        if options.get("connector") == "kafka" and "properties.group.id" in options and f"Source: {table}[" in plan:
             pairs.append((options["properties.group.id"], options["topic"]))
     return pairs
 
 
-def caught_up(config, job: jobs.Job) -> bool:
+def caught_up(config, job: jobs.Job, job_id: str) -> bool:
     admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
-    for group, topic in subscriptions(config, job):
+    for group, topic in subscriptions(config, job, job_id):
         end = Kafka(config).end_offsets(topic)
         request = [TopicPartition(topic, p) for p in end]
         future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
@@ -225,7 +228,8 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         assert mock.returncode == 0, errors
         close_the_last_windows(config)
         wait_quiet(config, [config.topics.order_info, config.topics.order_detail, config.topics.user_info])
-        wait_for(lambda: all(caught_up(config, job) for job in job_list), "every job to commit the end of its topics")
+        wait_for(lambda: all(caught_up(config, job, restored[job.name]) for job in job_list),
+                 "every job to commit the end of its topics")
         # the outputs of the last checkpoint are flushed when it completes; one more makes sure
         checkpoints = {name: flink_rest.completed_checkpoints(config, jid) for name, jid in restored.items()}
         wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) > checkpoints[name]
