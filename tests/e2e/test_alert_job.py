@@ -2,8 +2,9 @@
 the Elasticsearch documents and the dead-letter topic equal the oracle's, nothing lost, nothing twice.
 
 Self-contained: its own topics, checkpoint directory and Kafka transactional ids (the job under a
-name of its own), and device ids no other run uses, so it reads back only its own documents from
-the shared gmall_coupon_alert indices.
+name of its own), device ids no other run uses, and days far from the mock's today and yesterday,
+so that it reads back only its own documents and the dashboards of the shared pipeline never see
+them; its documents are deleted when it ends.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
 from tests.e2e.conftest import read_topic, wait_for
 
 CHECKPOINT_INTERVAL_MS = 2_000
+ALERT_DAY = datetime.date(2031, 2, 27)  # the logs run from 23:00 on this day into the next
 
 
 def produce(config, topic, values):
@@ -40,7 +42,7 @@ def event_logs(config, suffix: str, seed: int) -> list[str]:
     logs; every device id made unique to this run. Ends with a log an hour after the others, so the
     watermark passes the end of every window before it."""
     zone = ZoneInfo(config.time.zone)
-    start = int(datetime.datetime(2026, 11, 20, 23, 0, tzinfo=zone).timestamp() * 1000)
+    start = int(datetime.datetime.combine(ALERT_DAY, datetime.time(23), tzinfo=zone).timestamp() * 1000)
     options = MockOptions(start_ms=start, end_ms=start + 2 * 3_600_000, zone=config.time.zone, count=6_000,
                           seed=seed, devices=200, orders=0, allowed_lateness_ms=config.time.allowed_lateness_s * 1000,
                           fraud_rate=0.02, near_miss_rate=0.03, late_rate=0.005, out_of_order_rate=0.05,
@@ -83,6 +85,10 @@ def run(config):
             if flink_rest.state(config, job_id) in flink_rest.ACTIVE_STATES:
                 flink_rest.cancel(config, job_id)
         admin.delete_topics(list(topics.values()))
+        es = clients.elasticsearch(config)
+        if es.indices.exists_alias(name="gmall_coupon_alert"):
+            es.delete_by_query(index="gmall_coupon_alert", query={"prefix": {"mid": f"mid_{suffix}_"}},
+                               refresh=True, conflicts="proceed")
 
 
 def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_letters(run):
