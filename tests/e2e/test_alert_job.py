@@ -87,7 +87,7 @@ def run(config):
         admin.delete_topics(list(topics.values()))
         es = clients.elasticsearch(config)
         if es.indices.exists_alias(name="gmall_coupon_alert"):
-            es.delete_by_query(index="gmall_coupon_alert", query={"prefix": {"mid": f"mid_{suffix}_"}},
+            es.delete_by_query(index="gmall_coupon_alert", body={"query": {"prefix": {"mid": f"mid_{suffix}_"}}},
                                refresh=True, conflicts="proceed")
 
 
