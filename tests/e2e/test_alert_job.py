@@ -87,8 +87,10 @@ def run(config):
         admin.delete_topics(list(topics.values()))
         es = clients.elasticsearch(config)
         if es.indices.exists_alias(name="gmall_coupon_alert"):
-            es.delete_by_query(index="gmall_coupon_alert", body={"query": {"prefix": {"mid": f"mid_{suffix}_"}}},
-                               refresh=True, conflicts="proceed")
+            hits = helpers.scan(es, index="gmall_coupon_alert", query={"query": {"prefix": {"mid": f"mid_{suffix}_"}}},
+                                _source=False)
+            helpers.bulk(es, ({"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]} for hit in hits),
+                         refresh=True)
 
 
 def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_letters(run):
