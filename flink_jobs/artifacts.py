@@ -1,7 +1,8 @@
 """`gmall-rt artifacts fetch`: resolve the pinned Java artifacts of java/pom.xml from Maven Central.
 
 Maven verifies every download against its published checksum (`-C`, strict). A stamp with the
-digest of the poms makes a second run, with nothing changed, do nothing."""
+digest of the poms and of the project's own Java sources makes a second run, with nothing changed,
+do nothing; a changed function is built again."""
 
 from __future__ import annotations
 
@@ -16,17 +17,18 @@ from flink_jobs.stack.service import StackError
 STAMP = ".fetched"
 
 
-def _poms_digest() -> str:
+def _sources_digest() -> str:
     digest = hashlib.sha256()
-    for pom in sorted(JAVA_DIR.rglob("pom.xml")):
-        digest.update(str(pom.relative_to(JAVA_DIR)).encode())
-        digest.update(pom.read_bytes())
+    sources = [*JAVA_DIR.rglob("pom.xml"), *(p for p in JAVA_DIR.glob("*/src/**/*") if p.is_file())]
+    for path in sorted(sources):
+        digest.update(str(path.relative_to(JAVA_DIR)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def is_current(config: Config) -> bool:
     stamp = config.stack.artifacts_path / STAMP
-    return stamp.exists() and stamp.read_text().strip() == _poms_digest()
+    return stamp.exists() and stamp.read_text().strip() == _sources_digest()
 
 
 def fetch(config: Config, report=print) -> None:
@@ -38,7 +40,7 @@ def fetch(config: Config, report=print) -> None:
     if mvn is None:
         raise StackError("artifacts: Maven is not installed; apt-get install maven")
     if target.exists():
-        # a pom changed: start clean so no stale version stays on a classpath
+        # a pom or a source changed: start clean so no stale version stays on a classpath
         shutil.rmtree(target)
     target.mkdir(parents=True)
     report(f"artifacts: resolving {JAVA_DIR / 'pom.xml'} into {target} (checksums verified)")
@@ -50,7 +52,7 @@ def fetch(config: Config, report=print) -> None:
     if result.returncode != 0:
         errors = [line for line in result.stdout.splitlines() if line.startswith("[ERROR]")]
         raise StackError(f"artifacts: Maven failed: {(errors or [result.stdout.strip()])[0]}")
-    (target / STAMP).write_text(_poms_digest())
+    (target / STAMP).write_text(_sources_digest())
     report("artifacts: done")
 
 

@@ -3,6 +3,9 @@
 -- why a start or event log is a dead letter (NULL when valid), and its fields, parsed once
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS parse_app_log AS 'com.gmall.realtime.udf.AppLogParser' LANGUAGE JAVA;
 
+-- the ts of a valid start or event log, NULL for a dead letter: a source's event time
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS app_log_ts AS 'com.gmall.realtime.udf.AppLogTime' LANGUAGE JAVA;
+
 -- why a Canal flatMessage cannot be read as a table's changelog (NULL when it can)
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS canal_message_error AS 'com.gmall.realtime.udf.CanalMessageCheck' LANGUAGE JAVA;
 

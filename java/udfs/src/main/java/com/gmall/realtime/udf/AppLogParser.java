@@ -14,8 +14,13 @@ import org.apache.flink.types.Row;
 /**
  * {@code parse_app_log(line, log_type)}: one app log line ("startup" or "event"), parsed once.
  *
- * <p>Returns {@code reason} (why the line is a dead letter, or NULL when it is valid) and the
- * contract's fields. The rules and their order are those of the data contract, checked in this
+ * <p>Declared non-deterministic, which it is not, only for the planner: it copies a deterministic
+ * call into every expression that reads one of the fields of its ROW, so
+ * {@code parse_app_log(line).mid}, {@code parse_app_log(line).ts}, ... would each parse the line
+ * again; a non-deterministic call stays in one place and its ROW is read field by field.
+ *
+ * <p>Returns {@code reason} (why the line is a dead letter, or NULL when it is valid) and
+ * the contract's fields. The rules and their order are those of the data contract, checked in this
  * order: the line is JSON; it is an object; {@code type} is present and equals the topic's type;
  * each required field is present, not null, and a string ({@code ts}: an integer); {@code ts} is
  * after the epoch and before year 9999; an event's {@code evid} is a known one. The fields, and
@@ -33,6 +38,7 @@ public class AppLogParser extends ScalarFunction {
     private static final Set<String> EVIDS = Set.of("clickItem", "coupon", "addCart", "addFavor", "addComment");
     private static final List<String> OUTPUT_FIELDS =
             List.of("mid", "uid", "appid", "area", "os", "ch", "vs", "evid", "pgid", "npgid", "itemid");
+    static final int TS_POSITION = 1 + OUTPUT_FIELDS.size();
 
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -40,6 +46,16 @@ public class AppLogParser extends ScalarFunction {
     @DataTypeHint("ROW<reason STRING, mid STRING, uid STRING, appid STRING, area STRING, os STRING,"
             + " ch STRING, vs STRING, evid STRING, pgid STRING, npgid STRING, itemid STRING, ts BIGINT>")
     public Row eval(String line, String logType) {
+        return parse(line, logType);
+    }
+
+    @Override
+    public boolean isDeterministic() {
+        return false;
+    }
+
+    /** The line's row: its reason, and its fields when the reason is NULL. */
+    static Row parse(String line, String logType) {
         if (line == null) {
             return rejected("malformed JSON");
         }
@@ -80,17 +96,17 @@ public class AppLogParser extends ScalarFunction {
         if (required == EVENT_FIELDS && !EVIDS.contains(record.get("evid").textValue())) {
             return rejected("unknown evid");
         }
-        Row row = Row.withPositions(1 + OUTPUT_FIELDS.size() + 1);
+        Row row = Row.withPositions(TS_POSITION + 1);
         for (int i = 0; i < OUTPUT_FIELDS.size(); i++) {
             String name = OUTPUT_FIELDS.get(i);
             row.setField(i + 1, required.contains(name) ? record.get(name).textValue() : null);
         }
-        row.setField(OUTPUT_FIELDS.size() + 1, ts.longValue());
+        row.setField(TS_POSITION, ts.longValue());
         return row;
     }
 
     private static Row rejected(String reason) {
-        Row row = Row.withPositions(1 + OUTPUT_FIELDS.size() + 1);
+        Row row = Row.withPositions(TS_POSITION + 1);
         row.setField(0, reason);
         return row;
     }
