@@ -162,6 +162,9 @@ def job_settings(config: Config, job: Job) -> dict[str, str]:
         "table.exec.state.ttl": f"{job.state_ttl_h(config)} h",
         # a row without its key is sent to the dead-letter topic by the job, never written
         "table.exec.sink.not-null-enforcer": "DROP",
+        # a view that feeds several sinks runs once, its state kept once: without this each INSERT
+        # is optimised apart, prunes the view to its own columns, and gets its own copy of it
+        "table.optimizer.reuse-optimize-block-with-digest-enabled": "true",
         **dict(job.table_options),
     }
     if config.flink.deployment != "application":
