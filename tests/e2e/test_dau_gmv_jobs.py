@@ -49,8 +49,6 @@ def test_gmv_hour_equals_the_oracle(run):
     assert got == oracle.gmv_by_hour(run.source.order_info)
 
 
-@pytest.mark.xfail(strict=False, reason="known defect, open: after a kill and restore GMALL_ORDER_INFO can lack "
-                   "one or two orders that gmv_hour counts (HBase cell versions of a deleted and written row)")
 def test_gmall_order_info_read_through_phoenix_equals_the_oracle_with_the_phone_masked(run):
     rows = phoenix_rows(run.config, "SELECT * FROM GMALL_ORDER_INFO")
     want = oracle.order_info_rows(run.source.order_info)

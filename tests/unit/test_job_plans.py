@@ -1,0 +1,43 @@
+"""The plans Flink makes of the jobs as submitted (their connector DDL, logic and settings): what
+reaches a sink and how often a record is parsed are properties of the plan, which no run on a
+handful of rows shows reliably."""
+
+import dataclasses
+import re
+
+import pytest
+from pyflink.table.explain_detail import ExplainDetail
+
+from flink_jobs import jobs
+
+
+def explained(config, job_name: str) -> tuple[str, str]:
+    """The job's optimised plan, as a tree per sink with the changelog each node emits, and as
+    it runs: the operators the sinks share appear once."""
+    config = dataclasses.replace(config, flink=dataclasses.replace(config.flink, deployment="embedded"))
+    _t_env, statement_set = jobs.build(config, jobs.get(job_name))
+    plan = statement_set.explain(ExplainDetail.CHANGELOG_MODE)
+    execution = plan.index("== Optimized Execution Plan ==")
+    return plan[plan.index("== Optimized Physical Plan =="):execution], plan[execution:]
+
+
+def sink_input_changelog(plan: str, table: str) -> set[str]:
+    """The kinds of change the sink ``table`` receives: those its input node emits."""
+    tree = plan[plan.index(f"Sink(table=[default_catalog.default_database.{table}]"):]
+    input_node = tree.splitlines()[1]
+    return set(re.search(r"changelogMode=\[([A-Z,]+)\]", input_node).group(1).split(","))
+
+
+def test_the_order_info_hbase_sink_gets_no_update_before(config):
+    # an update's old row would be a delete with the same cell version as the put after it
+    plan, _execution = explained(config, "gmv")
+    assert sink_input_changelog(plan, "gmall_order_info_sink") == {"I", "UA", "D"}
+    # while the GMV sums still retract an order's old amount
+    assert "SUM_RETRACT(total_amount)" in plan
+
+
+@pytest.mark.parametrize("job_name, log_type", [("dau", "startup"), ("alert", "event")])
+def test_each_app_log_is_parsed_once_for_all_the_outputs(config, job_name, log_type):
+    _plan, execution = explained(config, job_name)
+    assert execution.count(f"parse_app_log(line, '{log_type}')") == 1
+    assert execution.count("OverAggregate(") == 1  # and judged late or on time once
