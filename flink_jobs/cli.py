@@ -92,6 +92,9 @@ def cmd_config(args) -> int:
 
 
 def cmd_jobs_submit(args) -> int:
+    unknown = [name for name in args.jobs if name not in jobs.JOB_NAMES]
+    if unknown:
+        raise ConfigError(f"no job named {unknown[0]!r}; the jobs are {', '.join(jobs.JOB_NAMES)}")
     config = _load(args)
     selected = [jobs.get(name) for name in (args.jobs or jobs.JOB_NAMES)]
     for job in selected:
@@ -134,8 +137,9 @@ def _add_jobs_parser(commands) -> None:
     jobs_parser = commands.add_parser("jobs", help="the Flink jobs on the local session cluster")
     actions = jobs_parser.add_subparsers(dest="action", required=True)
     submit = actions.add_parser("submit", help="submit jobs (default: all of them)")
-    submit.add_argument("jobs", nargs="*", choices=jobs.JOB_NAMES, metavar="JOB",
-                        help=f"one of: {', '.join(jobs.JOB_NAMES)}")
+    # no argparse choices: Python 3.11's argparse checks the empty list of a bare `submit` against
+    # them and refuses it
+    submit.add_argument("jobs", nargs="*", metavar="JOB", help=f"one of: {', '.join(jobs.JOB_NAMES)}")
     submit.add_argument("--restore", help="'latest' (each job's newest checkpoint) or a checkpoint/savepoint path")
     submit.set_defaults(func=cmd_jobs_submit)
     listing = actions.add_parser("list", help="the jobs running on the cluster")
