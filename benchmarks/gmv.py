@@ -6,13 +6,12 @@ to HBase and MariaDB with checkpoints on, and change-to-report latency p50/p99 a
 Runs on the local stack against its own topics and report database (gmall_bench). The changes are
 written straight to the topic as Canal writes them, so MariaDB and Canal do not bound the rate."""
 
-import argparse
 import datetime
 import json
 import random
 
 from benchmarks import harness
-from flink_jobs import config as config_module, gmv
+from flink_jobs import gmv
 
 
 def order_changes(count: int, first_id: int, seed: int, updates: bool = True):
@@ -35,27 +34,13 @@ def order_changes(count: int, first_id: int, seed: int, updates: bool = True):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backlog", type=int, default=300_000)
-    parser.add_argument("--rate", type=float, default=5_000)
-    parser.add_argument("--seconds", type=float, default=60)
-    args = parser.parse_args()
-    base = config_module.load()
-
-    config = harness.isolated_config(base, "order_info")
-    print(f"gmv: producing a backlog of {args.backlog:,} order changes")
-    harness.produce(config, config.topics.order_info, order_changes(args.backlog, 10**12, 1))
-    rate = harness.throughput(config, gmv.JOB, config.topics.order_info, args.backlog)
-    print(f"gmv: sustained {rate:,.0f} order changes/s from Kafka to the sinks, checkpoints every "
-          f"{config.flink.checkpoint_interval_ms} ms")
-
-    config = harness.isolated_config(base, "order_info")
-    count = int(args.rate * args.seconds)
-    values = list(order_changes(count, 2 * 10**12, 2, updates=False))
-    # each change is a new order: the order count grows by one per change that reached MariaDB
-    p50, p99 = harness.latency(config, gmv.JOB, config.topics.order_info, values, args.rate,
-                               harness.report_count(config, "SELECT SUM(order_count) FROM gmv_hour"))
-    print(f"gmv: at {args.rate:,.0f} order changes/s, change-to-MariaDB latency p50 {p50:.3f} s, p99 {p99:.3f} s")
+    args = harness.report_benchmark_arguments(__doc__.splitlines()[0], backlog=300_000).parse_args()
+    # each fresh change is a new order: the order count grows by one per change that reached MariaDB
+    harness.run_report_benchmark(
+        args, gmv.JOB, "order_info", "order changes",
+        backlog=lambda count: order_changes(count, 10**12, 1),
+        fresh=lambda count: list(order_changes(count, 2 * 10**12, 2, updates=False)),
+        count_query="SELECT SUM(order_count) FROM gmv_hour")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ shows; polling that table tells when each record had arrived in the sink.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import statistics
 import time
@@ -21,6 +22,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from flink_jobs import clients, flink_rest, jobs
+from flink_jobs import config as config_module
 from flink_jobs.config import Config
 from flink_jobs.stack.manager import Stack
 
@@ -98,6 +100,9 @@ def throughput(config: Config, job: jobs.Job, topic: str, total: int, limit_s: f
     last = samples[-1]
     if last[1] < total:
         raise SystemExit(f"the job did not finish the backlog within {limit_s:.0f} s")
+    if last is first:
+        raise SystemExit(f"the job took the whole backlog of {total:,} in one checkpoint, which leaves "
+                         "nothing to time: run with a larger --backlog")
     return (last[1] - first[1]) / (last[0] - first[0])
 
 
@@ -138,3 +143,32 @@ def report_count(config: Config, query: str) -> Callable[[], int]:
             return int(cursor.fetchone()[0] or 0)
 
     return count
+
+
+def report_benchmark_arguments(description: str, backlog: int, rate: float = 5_000, seconds: float = 60):
+    """The options every report benchmark takes; a benchmark may add its own before parsing."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--backlog", type=int, default=backlog, help="records for the throughput run")
+    parser.add_argument("--rate", type=float, default=rate, help="records/s for the latency run")
+    parser.add_argument("--seconds", type=float, default=seconds, help="length of the latency run")
+    return parser
+
+
+def run_report_benchmark(args, job: jobs.Job, topic: str, unit: str, backlog: Callable[[int], Iterable[str]],
+                         fresh: Callable[[int], list[str]], count_query: str) -> None:
+    """A sustained rate over ``backlog(n)`` records, then the latency of ``fresh(n)`` records sent at
+    ``args.rate``, each adding one to what ``count_query`` counts in the report database."""
+    base = config_module.load()
+
+    config = isolated_config(base, topic)
+    topic_name = getattr(config.topics, topic)
+    print(f"{job.name}: producing a backlog of {args.backlog:,} {unit}")
+    produce(config, topic_name, backlog(args.backlog))
+    rate = throughput(config, job, topic_name, args.backlog)
+    print(f"{job.name}: sustained {rate:,.0f} {unit}/s from Kafka to the sinks, checkpoints every "
+          f"{config.flink.checkpoint_interval_ms} ms")
+
+    config = isolated_config(base, topic)
+    p50, p99 = latency(config, job, getattr(config.topics, topic), fresh(int(args.rate * args.seconds)),
+                       args.rate, report_count(config, count_query))
+    print(f"{job.name}: at {args.rate:,.0f} {unit}/s, record-to-MariaDB latency p50 {p50:.3f} s, p99 {p99:.3f} s")
