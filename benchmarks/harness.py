@@ -169,6 +169,7 @@ def run_report_benchmark(args, job: jobs.Job, topic: str, unit: str, backlog: Ca
           f"{config.flink.checkpoint_interval_ms} ms")
 
     config = isolated_config(base, topic)
-    p50, p99 = latency(config, job, getattr(config.topics, topic), fresh(int(args.rate * args.seconds)),
-                       args.rate, report_count(config, count_query))
+    topic_name = getattr(config.topics, topic)
+    p50, p99 = latency(config, job, topic_name, fresh(int(args.rate * args.seconds)), args.rate,
+                       report_count(config, count_query))
     print(f"{job.name}: at {args.rate:,.0f} {unit}/s, record-to-MariaDB latency p50 {p50:.3f} s, p99 {p99:.3f} s")

@@ -99,9 +99,10 @@ def subscriptions(config, job: jobs.Job, job_id: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def caught_up(config, job: jobs.Job, job_id: str) -> bool:
+def caught_up(config, sources: list[tuple[str, str]]) -> bool:
+    """Whether each (consumer group, topic) has committed the topic's end offsets."""
     admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
-    for group, topic in subscriptions(config, job, job_id):
+    for group, topic in sources:
         end = Kafka(config).end_offsets(topic)
         request = [TopicPartition(topic, p) for p in end]
         future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
@@ -138,15 +139,18 @@ def selected_jobs(option: str) -> list[jobs.Job]:
     return [jobs.get(name) for name in (option.split(",") if option else jobs.JOB_NAMES)]
 
 
+def window_closing_log(mid: str, ts: int) -> str:
+    """An event log that alerts nothing: at ``ts``, far enough after the others, it moves the
+    watermark past every earlier window, which closes only then."""
+    return json.dumps({"type": "event", "mid": mid, "uid": "0", "appid": "gmall2020", "area": "beijing",
+                       "os": "ios", "evid": "addCart", "pgid": "1", "npgid": "2", "itemid": "1", "ts": ts})
+
+
 def close_the_last_windows(config) -> None:
-    """Event-time windows close only when a later log moves the watermark past them: one browse
-    an hour after the mock range, of a device of its own, lets every alert window of the run fire
-    (the oracle reads it with the rest of the topic; it alerts nothing)."""
+    """One window-closing log an hour after the mock range, of a device of its own, lets every alert
+    window of the run fire (the oracle reads it with the rest of the topic)."""
     producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers})
-    later = int(time.time() * 1000) + 3_600_000
-    producer.produce(config.topics.event, json.dumps({
-        "type": "event", "mid": "mid_window_closer", "uid": "0", "appid": "gmall2020", "area": "beijing",
-        "os": "ios", "evid": "addCart", "pgid": "1", "npgid": "2", "itemid": "1", "ts": later}).encode())
+    producer.produce(config.topics.event, window_closing_log("mid_window_closer", int(time.time() * 1000) + 3_600_000))
     producer.flush()
 
 
@@ -166,6 +170,12 @@ def fresh_inputs(config) -> None:
         future.result(timeout=60)
     wait_for(lambda: not set(names) & set(admin.list_topics(timeout=10).topics), "the topics to be deleted", 60)
     kafka.after_healthy()  # creates them again
+
+
+def cancel_running(config, job_list) -> None:
+    for job in job_list:
+        for status in flink_rest.active_jobs(config, job.pipeline_name):
+            flink_rest.cancel(config, status.job_id)
 
 
 def reset_outputs(config, job_list) -> None:
@@ -196,9 +206,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     config = dataclasses.replace(config, flink=dataclasses.replace(
         config.flink, checkpoint_interval_ms=CHECKPOINT_INTERVAL_MS))
     job_list = selected_jobs(request.config.getoption("--e2e-jobs"))
-    for job in job_list:
-        for status in flink_rest.active_jobs(config, job.pipeline_name):
-            flink_rest.cancel(config, status.job_id)
+    cancel_running(config, job_list)
     reset_outputs(config, job_list)
     fresh_inputs(config)
     dead_letter_start = Kafka(config).end_offsets(config.topics.dead_letter)
@@ -228,8 +236,8 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         assert mock.returncode == 0, errors
         close_the_last_windows(config)
         wait_quiet(config, [config.topics.order_info, config.topics.order_detail, config.topics.user_info])
-        wait_for(lambda: all(caught_up(config, job, restored[job.name]) for job in job_list),
-                 "every job to commit the end of its topics")
+        sources = [pair for job in job_list for pair in subscriptions(config, job, restored[job.name])]
+        wait_for(lambda: caught_up(config, sources), "every job to commit the end of its topics")
         # the outputs of the last checkpoint are flushed when it completes; one more makes sure
         checkpoints = {name: flink_rest.completed_checkpoints(config, jid) for name, jid in restored.items()}
         wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) > checkpoints[name]
@@ -256,7 +264,5 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         if mock.poll() is None:
             mock.kill()
         # the outputs are final (or the run failed): free the cluster's slots for the other tests
-        for job in job_list:
-            for status in flink_rest.active_jobs(config, job.pipeline_name):
-                flink_rest.cancel(config, status.job_id)
+        cancel_running(config, job_list)
     yield result

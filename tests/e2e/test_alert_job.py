@@ -23,7 +23,7 @@ from elasticsearch import helpers
 
 from flink_jobs import alert, clients, flink_rest, jobs, oracle
 from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
-from tests.e2e.conftest import read_topic, wait_for
+from tests.e2e.conftest import read_topic, wait_for, window_closing_log
 
 CHECKPOINT_INTERVAL_MS = 2_000
 ALERT_DAY = datetime.date(2031, 2, 27)  # the logs run from 23:00 on this day into the next
@@ -51,9 +51,7 @@ def event_logs(config, suffix: str, seed: int) -> list[str]:
               if isinstance(item, LogRecord) and item.topic == "event"]
     parsed = (oracle.parse_log_record(value, "event", oracle.EVENT_FIELDS) for value in values)
     last = max(record["ts"] for record in parsed if isinstance(record, dict))
-    values.append(json.dumps({"type": "event", "mid": f"mid_{suffix}_end", "uid": "1", "appid": "gmall2020",
-                              "area": "beijing", "os": "ios", "evid": "addCart", "pgid": "1", "npgid": "2",
-                              "itemid": "1", "ts": last + 3_600_000}))
+    values.append(window_closing_log(f"mid_{suffix}_end", last + 3_600_000))
     return values
 
 

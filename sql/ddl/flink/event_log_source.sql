@@ -3,8 +3,8 @@
 -- letter (app_log_ts is NULL), so a dead letter never moves the watermark.
 -- The watermark is emitted on every record and trails the newest ts by the allowed lateness and
 -- one millisecond, so a log on time (alert/event_logs.sql) is always ahead of it and still
--- reaches every window it belongs to (a window closes when the
--- watermark reaches its last millisecond). A source subtask with no partition to read (more
+-- reaches every window it belongs to (a window closes when the watermark reaches its last
+-- millisecond). A source subtask with no partition to read (more
 -- subtasks than partitions) is idle after a few seconds, so it does not hold the windows back.
 CREATE TABLE event_log_source (
   line    STRING,
