@@ -110,7 +110,7 @@ def main() -> None:
               f"({len(values) / args.density / 60:.0f} minutes of event time)")
         harness.produce(config, config.topics.event, values)
         rate = harness.throughput(config, JOB, config.topics.event, len(values))
-        print(f"alert: sustained {rate:,.0f} event logs/s from Kafka to Elasticsearch, checkpoints every "
+        print(f"alert: sustained {rate.describe('event logs')} from Kafka to Elasticsearch, checkpoints every "
               f"{config.flink.checkpoint_interval_ms} ms")
 
     config = harness.isolated_config(base, "event")

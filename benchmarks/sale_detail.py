@@ -99,7 +99,7 @@ def main() -> None:
         harness.produce(config, config.topics.order_info, orders)
         harness.produce(config, config.topics.order_detail, details)
         rate = harness.throughput(config, job, config.topics.order_detail, len(details))
-        print(f"sale-detail: sustained {rate:,.0f} order lines/s from Kafka to Elasticsearch, every user "
+        print(f"sale-detail: sustained {rate.describe('order lines')} from Kafka to Elasticsearch, every user "
               f"looked up in Redis, checkpoints every {config.flink.checkpoint_interval_ms} ms")
 
         config = harness.isolated_config(base, "order_info", "order_detail", "user_info")

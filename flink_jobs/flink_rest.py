@@ -74,14 +74,17 @@ def completed_checkpoints(config: Config, job_id: str) -> int:
     return _request(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
 
 
-def metric_sum(config: Config, job_id: str, metric_suffix: str) -> int:
-    """The sum over the job's vertices and subtasks of the metrics whose name ends with
+def metric_values(config: Config, job_id: str, metric_suffix: str) -> list[int]:
+    """Every value, over the job's vertices and subtasks, of the metrics whose name ends with
     ``metric_suffix`` (operator metrics are named ``<operator>.<metric>``)."""
-    total = 0
+    values = []
     for vertex in _request(config, f"/jobs/{job_id}")["vertices"]:
         base = f"/jobs/{job_id}/vertices/{vertex['id']}/subtasks/metrics"
         names = [m["id"] for m in _request(config, base) if m["id"].endswith(metric_suffix)]
         if names:
-            values = _request(config, f"{base}?get={','.join(names)}&agg=sum")
-            total += sum(int(float(value["sum"])) for value in values)
-    return total
+            values += [int(float(value["sum"])) for value in _request(config, f"{base}?get={','.join(names)}&agg=sum")]
+    return values
+
+
+def metric_sum(config: Config, job_id: str, metric_suffix: str) -> int:
+    return sum(metric_values(config, job_id, metric_suffix))
