@@ -38,6 +38,12 @@ def create_table_env(config: Config, *, streaming: bool = True, remote: bool = F
         conf.set("execution.target", "remote")
         conf.set("rest.address", config.flink.host)
         conf.set("rest.port", str(config.flink.rest_port))
+        # PyFlink created the environment as a local one and so started a "loopback" server in
+        # this process for the Python functions' workers, and put its address in the
+        # configuration. Shipped with the job, it would make the cluster's workers connect back to
+        # this client: once the client exits, no Python operator could start again after a restart.
+        # Without it the cluster starts its own workers (python.executable).
+        conf.get_configuration().remove_config("python.loopback-server.address")
     elif local_home:
         conf.set("execution.target", "local")
     return t_env
