@@ -22,6 +22,11 @@ def start_logs(count: int, devices: int, first_ts: int, seed: int, unique: bool 
                           "ts": first_ts + n * 10})
 
 
+def backlog_logs(count: int, devices: int):
+    """``count`` start logs of ``devices`` devices, 10 ms apart, the last one now."""
+    return start_logs(count, devices, int(time.time() * 1000) - count * 10, 1)
+
+
 def main() -> None:
     parser = harness.report_benchmark_arguments(__doc__.splitlines()[0], backlog=1_000_000)
     parser.add_argument("--devices", type=int, default=200_000, help="devices in the backlog")
@@ -29,7 +34,7 @@ def main() -> None:
     # each fresh log is a new device: the day's DAU grows by one per log that reached MariaDB
     harness.run_report_benchmark(
         args, dau.JOB, "start", "start logs",
-        backlog=lambda count: start_logs(count, args.devices, int(time.time() * 1000) - count * 10, 1),
+        backlog=lambda count: backlog_logs(count, args.devices),
         fresh=lambda count: list(start_logs(count, 0, int(time.time() * 1000) + 15_000, 2, unique=True)),
         count_query="SELECT SUM(dau) FROM dau_hour")
 

@@ -10,10 +10,9 @@ The whole job, with its HBase, MariaDB and dead-letter sinks, is ``benchmarks.da
 
 import argparse
 import dataclasses
-import time
 
 from benchmarks import harness
-from benchmarks.dau import start_logs
+from benchmarks.dau import backlog_logs
 from flink_jobs import config as config_module, dau, jobs
 
 STAGES = {
@@ -24,12 +23,7 @@ STAGES = {
 
 def submit_stage(config, job: jobs.Job, query: str) -> str:
     """The job's sources and views, and ``query`` into a discarding sink; returns the job id."""
-    t_env = jobs.create_job_env(config, job)
-    parameters = jobs.sql_parameters(config, job)
-    jobs.register_functions(t_env)
-    for stmt in jobs.table_ddl(job, parameters):
-        t_env.execute_sql(stmt)
-    jobs.register_views(t_env, job, parameters)
+    t_env, _outputs = jobs.build(config, job)
     t_env.execute_sql("CREATE TEMPORARY TABLE discarded (line STRING) WITH ('connector' = 'blackhole')")
     return str(t_env.execute_sql(f"INSERT INTO discarded {query}").get_job_client().get_job_id())
 
@@ -43,8 +37,7 @@ def main() -> None:
     for stage, query in STAGES.items():
         config = harness.isolated_config(base, "start")
         job = dataclasses.replace(dau.JOB, name=f"dau-stage-{config.topics.start.rsplit('_', 1)[-1]}")
-        harness.produce(config, config.topics.start,
-                        start_logs(args.backlog, args.devices, int(time.time() * 1000) - args.backlog * 10, 1))
+        harness.produce(config, config.topics.start, backlog_logs(args.backlog, args.devices))
         job_id = submit_stage(config, job, query)
         rate = harness.drain_rate(config, job_id, job.pipeline_name, config.topics.start, args.backlog)
         print(f"dau up to '{stage}': {rate.describe('start logs')}", flush=True)

@@ -95,13 +95,22 @@ class Throughput:
         return f"{self.steady:,.0f} {unit}/s while 10% to 90% of the backlog drained ({between} between offset commits)"
 
 
-def _read_offset(config: Config, job_id: str, topic: str) -> int | None:
-    """How far the job's slowest reader of ``topic`` has read, or None before its source runs."""
-    try:
-        offsets = flink_rest.metric_values(config, job_id, f"KafkaSourceReader.topic.{topic}.partition.0.currentOffset")
-    except StackError:
-        return None
-    return min(offsets) if offsets else None
+class _ReadOffset:
+    """How far the job's slowest reader of ``topic`` has read, or None before its source runs; the
+    metric is looked up once it exists, and only read after that."""
+
+    def __init__(self, config: Config, job_id: str, topic: str):
+        self.config, self.job_id = config, job_id
+        self.suffix = f"KafkaSourceReader.topic.{topic}.partition.0.currentOffset"
+        self.paths: list[str] = []
+
+    def __call__(self) -> int | None:
+        try:
+            self.paths = self.paths or flink_rest.find_metrics(self.config, self.job_id, self.suffix)
+            offsets = flink_rest.read_metrics(self.config, self.paths)
+        except StackError:
+            return None
+        return min(offsets) if offsets else None
 
 
 def _rate(samples: list[tuple[float, int]]) -> float:
@@ -119,10 +128,11 @@ def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, 
     records of ``topic``; cancels the job when it has read them all."""
     commits: list[tuple[float, int]] = []
     reads: list[tuple[float, int]] = []
+    read_offset = _ReadOffset(config, job_id, topic)
     deadline = time.monotonic() + limit_s
     try:
         while time.monotonic() < deadline:
-            offset, read = committed(config, group, topic), _read_offset(config, job_id, topic)
+            offset, read = committed(config, group, topic), read_offset()
             now = time.monotonic()
             # the REST API refreshes metrics every few seconds: only a new value is a new sample
             if read is not None and 0.1 * total <= read <= 0.9 * total and (not reads or read != reads[-1][1]):

@@ -92,11 +92,8 @@ def cmd_config(args) -> int:
 
 
 def cmd_jobs_submit(args) -> int:
-    unknown = [name for name in args.jobs if name not in jobs.JOB_NAMES]
-    if unknown:
-        raise ConfigError(f"no job named {unknown[0]!r}; the jobs are {', '.join(jobs.JOB_NAMES)}")
-    config = _load(args)
     selected = [jobs.get(name) for name in (args.jobs or jobs.JOB_NAMES)]
+    config = _load(args)
     for job in selected:
         running = flink_rest.active_jobs(config, job.pipeline_name)
         if running:

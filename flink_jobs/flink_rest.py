@@ -74,17 +74,22 @@ def completed_checkpoints(config: Config, job_id: str) -> int:
     return _request(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
 
 
-def metric_values(config: Config, job_id: str, metric_suffix: str) -> list[int]:
-    """Every value, over the job's vertices and subtasks, of the metrics whose name ends with
-    ``metric_suffix`` (operator metrics are named ``<operator>.<metric>``)."""
-    values = []
+def find_metrics(config: Config, job_id: str, metric_suffix: str) -> list[str]:
+    """Where to read, vertex by vertex, the job's metrics whose name ends with ``metric_suffix``
+    (operator metrics are named ``<operator>.<metric>``): one path per vertex that has any."""
+    paths = []
     for vertex in _request(config, f"/jobs/{job_id}")["vertices"]:
         base = f"/jobs/{job_id}/vertices/{vertex['id']}/subtasks/metrics"
         names = [m["id"] for m in _request(config, base) if m["id"].endswith(metric_suffix)]
         if names:
-            values += [int(float(value["sum"])) for value in _request(config, f"{base}?get={','.join(names)}&agg=sum")]
-    return values
+            paths.append(f"{base}?get={','.join(names)}&agg=sum")
+    return paths
+
+
+def read_metrics(config: Config, paths: list[str]) -> list[int]:
+    """The values at ``paths`` (from :func:`find_metrics`), each summed over the subtasks."""
+    return [int(float(value["sum"])) for path in paths for value in _request(config, path)]
 
 
 def metric_sum(config: Config, job_id: str, metric_suffix: str) -> int:
-    return sum(metric_values(config, job_id, metric_suffix))
+    return sum(read_metrics(config, find_metrics(config, job_id, metric_suffix)))

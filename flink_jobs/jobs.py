@@ -69,7 +69,7 @@ JOB_NAMES = ("dau", "gmv", "alert", "user-dim", "sale-detail")
 def get(name: str) -> Job:
     """The job named ``name``, as its module ``flink_jobs.<name>`` defines it (``JOB``)."""
     if name not in JOB_NAMES:
-        raise ConfigError(f"unknown job {name!r}; the jobs are: {', '.join(JOB_NAMES)}")
+        raise ConfigError(f"no job named {name!r}; the jobs are {', '.join(JOB_NAMES)}")
     return importlib.import_module(f"flink_jobs.{name.replace('-', '_')}").JOB
 
 
