@@ -50,9 +50,11 @@ class Job:
     elasticsearch_templates: tuple[str, ...] = ()
     state_ttl_h: Callable[[Config], int] = lambda config: 0
     table_options: tuple[tuple[str, str], ...] = ()
-    # Python UDFs (from udfs/) the job's SQL calls, by name, built with the configuration they
-    # need (connection settings travel inside the function, never in SQL text or job parameters)
+    # functions the job's SQL calls that need the configuration (connection settings travel inside
+    # the function, never in SQL text or job parameters), by name, built with it: Python UDFs
+    # (from udfs/), and Java functions (java/udfs) as objects made through the Java gateway
     python_functions: Callable[[Config], Mapping[str, Any]] = lambda config: {}
+    java_functions: Callable[[Config], Mapping[str, Any]] = lambda config: {}
 
     @property
     def module(self) -> str:
@@ -243,6 +245,10 @@ def build(config: Config, job: Job, restore: str | None = None):
     register_functions(t_env)
     for name, function in job.python_functions(config).items():
         t_env.create_temporary_system_function(name, function)
+    for name, function in job.java_functions(config).items():
+        # PyFlink's own method takes a Java function only by class name: the instance, with its
+        # settings, is registered on the Java side
+        t_env._j_tenv.createTemporarySystemFunction(name, function)
     for stmt in table_ddl(job, parameters):
         t_env.execute_sql(stmt)
     register_views(t_env, job, parameters)

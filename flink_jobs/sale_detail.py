@@ -2,9 +2,10 @@
 Elasticsearch indices gmall_sale_detail-<date> (alias gmall_sale_detail).
 
 Order lines and orders are joined from their changelogs (Canal) whatever order they arrive in, and
-the user is taken from user_info's changelog or, for a user the job has not seen, from the Redis
-dimension (MariaDB for a user not yet there). Unreadable order_detail messages go to the
-dead-letter topic. Run: ``python -m flink_jobs.sale_detail [--config FILE]``.
+the user is taken from user_info's changelog or, for a user the job has not seen, looked up by the
+Java function ``lookup_user`` in the Redis dimension (MariaDB for a user not yet there).
+Unreadable order_detail messages go to the dead-letter topic.
+Run: ``python -m flink_jobs.sale_detail [--config FILE]``.
 """
 
 import sys
@@ -20,10 +21,16 @@ def mariadb_settings(config: Config) -> dict:
             "password": mariadb.password, "database": mariadb.source_database}
 
 
-def python_functions(config: Config) -> dict:
-    from udfs.user_lookup import user_lookup
+def java_functions(config: Config) -> dict:
+    """``lookup_user``: a Java function (java/udfs) that reads Redis and MariaDB in the job's own
+    operator, with the connection settings inside it."""
+    from pyflink.java_gateway import get_gateway
 
-    return {"lookup_user": user_lookup(redis_settings(config), mariadb_settings(config))}
+    redis, mariadb = redis_settings(config), mariadb_settings(config)
+    lookup_user = get_gateway().jvm.com.gmall.realtime.udf.UserLookup(
+        redis["host"], redis["port"], redis["password"],
+        mariadb["host"], mariadb["port"], mariadb["user"], mariadb["password"], mariadb["database"])
+    return {"lookup_user": lookup_user}
 
 
 JOB = Job(
@@ -35,17 +42,13 @@ JOB = Job(
     outputs="sale_detail/insert",
     elasticsearch_templates=("gmall_sale_detail",),
     state_ttl_h=lambda config: config.jobs.sale_detail_state_ttl_h,
-    python_functions=python_functions,
+    java_functions=java_functions,
     table_options=(
         # Canal delivers at least once: the sources' primary keys let Flink drop repeated changes
         ("table.exec.source.cdc-events-duplicate", "true"),
         # the documents are upserted by order_detail_id, whose changes all come in order from
         # one join task; no materializing of the sink's changelog is needed
         ("table.exec.sink.upsert-materialize", "NONE"),
-        # user look-ups in batches of up to 1000 order lines, or every 100 ms
-        ("python.fn-execution.arrow.batch.size", "1000"),
-        ("python.fn-execution.bundle.size", "1000"),
-        ("python.fn-execution.bundle.time", "100"),
     ),
 )
 

@@ -1,8 +1,8 @@
 -- Each order line with its ordering user. The job follows user_info's changelog itself, so a user
 -- it has seen is always the user as now (a later change rewrites the user's lines at once, with
 -- no wait for Redis). A user it has not seen (before the job's start, or its state expired) is
--- looked up by lookup_user: the Redis hash user:<id> the user-dim job keeps, else MariaDB, batched
--- and briefly cached. A line whose user exists nowhere has no document.
+-- looked up by lookup_user (java/udfs UserLookup, in this operator): the Redis hash user:<id> the
+-- user-dim job keeps, else MariaDB, briefly cached. A line whose user exists nowhere has no document.
 CREATE TEMPORARY VIEW order_line_users AS
 SELECT
   l.*,

@@ -41,3 +41,9 @@ def test_each_app_log_is_parsed_once_for_all_the_outputs(config, job_name, log_t
     _plan, execution = explained(config, job_name)
     assert execution.count(f"parse_app_log(line, '{log_type}')") == 1
     assert execution.count("OverAggregate(") == 1  # and judged late or on time once
+
+
+def test_the_user_look_up_is_one_java_call_per_order_line(config):
+    _plan, execution = explained(config, "sale-detail")
+    assert execution.count("lookup_user(") == 1
+    assert "PythonCalc" not in execution  # no row crosses to a Python worker

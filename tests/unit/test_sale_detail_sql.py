@@ -1,27 +1,31 @@
 """The sale-detail job's SQL (sql/sale_detail) on in-memory Canal changelogs, against the oracle.
 
-The user look-up (Redis, then MariaDB, in production) is replaced by the same function over a dict,
-so these tests need no services. The arrival-order tests feed each source from a watched directory
-and write the three tables' messages one table at a time, waiting for the job after each, so the
-join meets its inputs in exactly the order chosen.
+The user look-up (the Java function ``lookup_user``, reading Redis, then MariaDB, in production) is
+replaced by a Python function over a dict with the same signature and result, so these tests need
+no services. The arrival-order tests feed each source from a watched directory and write the three
+tables' messages one table at a time, waiting for the job after each, so the join meets its inputs
+in exactly the order chosen.
 """
 
 from __future__ import annotations
 
 import datetime
 import itertools
+import json
 import threading
 import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pyflink.common import RowKind
+from pyflink.table import DataTypes
+from pyflink.table.udf import udf
 
 from flink_jobs import jobs, oracle, sale_detail
 from tests.unit import flink_sql
-from udfs.user_lookup import in_memory_lookup
 
 DOC_FIELDS = ("order_detail_id", "order_id", "order_status", "create_time", "dt", "user_id", "user_gender",
               "user_age", "user_level", "sku_id", "sku_name", "sku_price", "sku_num", "province_id",
@@ -61,6 +65,21 @@ class Changelog:
         return oracle.purchase_detail_docs(self.state["order_info"].values(),
                                            self.state["order_detail"].values(),
                                            self.state["user_info"].values())
+
+
+def in_memory_lookup(users: dict):
+    """``lookup_user(user_id, known)`` over a dict of users by id: NULL for a known user, else the
+    user's gender, birthday and user level as JSON (NULL for a user not in the dict)."""
+
+    def as_json(user: dict) -> str:
+        return json.dumps({name: None if user.get(name) is None else str(user[name])
+                           for name in ("gender", "birthday", "user_level")}, separators=(",", ":"))
+
+    def lookup(user_ids: pd.Series, known: pd.Series) -> pd.Series:
+        return pd.Series([None if k or u is None or u != u or int(u) not in users else as_json(users[int(u)])
+                          for u, k in zip(user_ids.tolist(), known.tolist())], dtype=object)
+
+    return udf(lookup, result_type=DataTypes.STRING(), func_type="pandas", deterministic=False)
 
 
 def as_oracle_doc(row: dict) -> dict:

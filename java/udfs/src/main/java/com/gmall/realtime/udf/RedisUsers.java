@@ -1,0 +1,59 @@
+package com.gmall.realtime.udf;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+/** Users from the Redis hashes {@code user:<id>} the user-dim job keeps. */
+final class RedisUsers implements UserLookup.UserStore {
+
+    private static final String KEY_PREFIX = "user:";
+    private static final String[] ID_AND_FIELDS =
+            Stream.concat(Stream.of("id"), UserLookup.FIELDS.stream()).toArray(String[]::new);
+
+    private final RedisClient client;
+
+    RedisUsers(String host, int port, String password) {
+        client = RedisClient.builder()
+                .hostAndPort(host, port)
+                .clientConfig(DefaultJedisClientConfig.builder()
+                        .password(password == null || password.isEmpty() ? null : password)
+                        .connectionTimeoutMillis(10_000)
+                        .socketTimeoutMillis(30_000)
+                        .build())
+                .build();
+    }
+
+    @Override
+    public Map<String, String> find(long userId) {
+        List<String> values;
+        try {
+            values = read(userId);
+        } catch (JedisConnectionException dropped) {
+            // the pool has discarded the dropped connection: once more, on a new one
+            values = read(userId);
+        }
+        if (values.get(0) == null) { // every user hash has its id
+            return null;
+        }
+        Map<String, String> user = new HashMap<>();
+        for (int i = 0; i < UserLookup.FIELDS.size(); i++) {
+            user.put(UserLookup.FIELDS.get(i), values.get(i + 1));
+        }
+        return user;
+    }
+
+    private List<String> read(long userId) {
+        return client.hmget(KEY_PREFIX + userId, ID_AND_FIELDS);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
