@@ -13,19 +13,12 @@ import dataclasses
 
 from benchmarks import harness
 from benchmarks.dau import backlog_logs
-from flink_jobs import config as config_module, dau, jobs
+from flink_jobs import config as config_module, dau
 
 STAGES = {
     "parsed and judged": "SELECT reason FROM start_logs",
     "first start per device and day": "SELECT mid FROM daily_first_starts",
 }
-
-
-def submit_stage(config, job: jobs.Job, query: str) -> str:
-    """The job's sources and views, and ``query`` into a discarding sink; returns the job id."""
-    t_env, _outputs = jobs.build(config, job)
-    t_env.execute_sql("CREATE TEMPORARY TABLE discarded (line STRING) WITH ('connector' = 'blackhole')")
-    return str(t_env.execute_sql(f"INSERT INTO discarded {query}").get_job_client().get_job_id())
 
 
 def main() -> None:
@@ -38,8 +31,7 @@ def main() -> None:
         config = harness.isolated_config(base, "start")
         job = dataclasses.replace(dau.JOB, name=f"dau-stage-{config.topics.start.rsplit('_', 1)[-1]}")
         harness.produce(config, config.topics.start, backlog_logs(args.backlog, args.devices))
-        job_id = submit_stage(config, job, query)
-        rate = harness.drain_rate(config, job_id, job.pipeline_name, config.topics.start, args.backlog)
+        rate = harness.stage_rate(config, job, config.topics.start, args.backlog, query)
         print(f"dau up to '{stage}': {rate.describe('start logs')}", flush=True)
 
 

@@ -4,7 +4,7 @@ record-to-sink latency at a fixed input rate.
 
 Throughput: a backlog of records is produced first, then the job is submitted. Two rates:
 - steady: the offset the job's Kafka reader has reached (its ``currentOffset`` metric, polled every
-  half second; the REST API refreshes it every few seconds), from 10% to 90% of the backlog. Once the job's buffers are full it reads only as
+  half second; the REST API refreshes it every second on the local stack), from 10% to 90% of the backlog. Once the job's buffers are full it reads only as
   fast as its slowest operator and its sinks take records, and the first and last tenth (start-up,
   the tail) are left out. This is the figure to compare.
 - between commits: the job commits its Kafka offsets when a checkpoint completes, which is also
@@ -121,6 +121,15 @@ def throughput(config: Config, job: jobs.Job, topic: str, total: int, limit_s: f
     """How fast the job takes a backlog of ``total`` records of ``topic``, both ways (see above)."""
     job_id = str(jobs.submit(config, job).get_job_client().get_job_id())
     return drain_rate(config, job_id, job.pipeline_name, topic, total, limit_s)
+
+
+def stage_rate(config: Config, job: jobs.Job, topic: str, total: int, query: str) -> Throughput:
+    """How fast a backlog of ``total`` records of ``topic`` goes through the job's sources and views
+    up to ``query``, its rows sent to a sink that discards them (where a job's time goes)."""
+    t_env, _outputs = jobs.build(config, job)
+    t_env.execute_sql("CREATE TEMPORARY TABLE discarded (line STRING) WITH ('connector' = 'blackhole')")
+    job_id = str(t_env.execute_sql(f"INSERT INTO discarded {query}").get_job_client().get_job_id())
+    return drain_rate(config, job_id, job.pipeline_name, topic, total)
 
 
 def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, limit_s: float = 900) -> Throughput:

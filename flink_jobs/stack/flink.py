@@ -71,6 +71,8 @@ def prepare_flink_home(config: Config) -> Path:
         "rest.address": flink.host,
         "rest.bind-address": flink.host,
         "rest.port": flink.rest_port,
+        # the REST API's metrics (web UI, benchmarks' read offsets) a second old at most, not ten
+        "metrics.fetcher.update-interval": 1000,
         "parallelism.default": 1,
         "state.backend.type": flink.state_backend,
         "state.checkpoints.dir": checkpoint_dir,

@@ -1,0 +1,45 @@
+"""Where the coupon alert job's time goes (not a test): the same backlog of event logs through ever
+longer prefixes of the job's own logic, each ending in a sink that discards, so the drop from one
+stage to the next is what that stage costs.
+
+    .venv/bin/python -m benchmarks.alert_stages [--backlog 2000000] [--density 1000] [--devices 20000]
+
+Stages: every log read, parsed and judged late or on time (sql/alert/event_logs.sql); what each
+device did in each sliding 5-minute window (sql/alert/device_windows.sql, keyed state in RocksDB).
+The whole job, with its Elasticsearch and dead-letter sinks, is ``benchmarks.alert``; the backlog
+is the same kind (the mock generator's event logs spread over event time at --density logs/s)."""
+
+import argparse
+import dataclasses
+import time
+
+from benchmarks import harness
+from benchmarks.alert import event_logs
+from flink_jobs import alert, config as config_module
+
+STAGES = {
+    "parsed and judged": "SELECT reason FROM event_logs",
+    "device windows": "SELECT mid FROM device_windows",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backlog", type=int, default=2_000_000, help="mock logs per stage (events are ~80%%)")
+    parser.add_argument("--density", type=float, default=1_000, help="backlog logs per second of event time")
+    parser.add_argument("--devices", type=int, default=20_000)
+    args = parser.parse_args()
+    base = config_module.load()
+    first_ts = int(time.time() * 1000) - 86_400_000
+    for stage, query in STAGES.items():
+        config = harness.isolated_config(base, "event")
+        tag = config.topics.event.rsplit("_", 1)[-1]
+        job = dataclasses.replace(alert.JOB, name=f"alert-stage-{tag}")
+        values = event_logs(args.backlog, first_ts, int(args.backlog / args.density * 1000), args.devices, 1, tag)
+        harness.produce(config, config.topics.event, values)
+        rate = harness.stage_rate(config, job, config.topics.event, len(values), query)
+        print(f"alert up to '{stage}': {rate.describe('event logs')}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Where the sale-detail job's time goes (not a test): the same backlog of order lines and their
+orders through ever longer prefixes of the job's own logic, each ending in a sink that discards,
+so the drop from one stage to the next is what that stage costs.
+
+    .venv/bin/python -m benchmarks.sale_detail_stages [--backlog 400000] [--users 20000]
+
+Stages: each order line joined with its order (sql/sale_detail/order_lines.sql: both changelogs
+normalized and joined in RocksDB state); then with its user, from user_info's changelog or the
+look-up in Redis, as the documents' rows (sql/sale_detail/sale_details.sql). The whole job, with
+its Elasticsearch and dead-letter sinks, is ``benchmarks.sale_detail``, on the same kind of backlog
+(users only in Redis, so every user is looked up)."""
+
+import argparse
+import dataclasses
+import datetime
+
+from benchmarks import harness
+from benchmarks.sale_detail import drop_users, load_users, orders_and_lines
+from flink_jobs import config as config_module, sale_detail
+
+STAGES = {
+    "joined with the order": "SELECT order_status FROM order_lines",
+    "joined with the user": "SELECT user_gender FROM sale_details",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backlog", type=int, default=400_000, help="order lines per stage")
+    parser.add_argument("--users", type=int, default=20_000)
+    args = parser.parse_args()
+    base = config_module.load()
+    load_users(base, args.users)
+    try:
+        for stage, query in STAGES.items():
+            config = harness.isolated_config(base, "order_info", "order_detail", "user_info")
+            tag = config.topics.order_detail.rsplit("_", 1)[-1]
+            job = dataclasses.replace(sale_detail.JOB, name=f"sale-detail-stage-{tag}")
+            orders, details = orders_and_lines(args.backlog, 10**12, datetime.date(2032, 1, 1), args.users, 1)
+            harness.produce(config, config.topics.order_info, orders)
+            harness.produce(config, config.topics.order_detail, details)
+            rate = harness.stage_rate(config, job, config.topics.order_detail, len(details), query)
+            print(f"sale-detail up to '{stage}': {rate.describe('order lines')}", flush=True)
+    finally:
+        drop_users(base, args.users)
+
+
+if __name__ == "__main__":
+    main()
