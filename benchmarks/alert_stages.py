@@ -10,7 +10,6 @@ The whole job, with its Elasticsearch and dead-letter sinks, is ``benchmarks.ale
 is the same kind (the mock generator's event logs spread over event time at --density logs/s)."""
 
 import argparse
-import dataclasses
 import time
 
 from benchmarks import harness
@@ -29,16 +28,14 @@ def main() -> None:
     parser.add_argument("--density", type=float, default=1_000, help="backlog logs per second of event time")
     parser.add_argument("--devices", type=int, default=20_000)
     args = parser.parse_args()
-    base = config_module.load()
     first_ts = int(time.time() * 1000) - 86_400_000
-    for stage, query in STAGES.items():
-        config = harness.isolated_config(base, "event")
-        tag = config.topics.event.rsplit("_", 1)[-1]
-        job = dataclasses.replace(alert.JOB, name=f"alert-stage-{tag}")
+
+    def backlog(config, tag: str) -> int:
         values = event_logs(args.backlog, first_ts, int(args.backlog / args.density * 1000), args.devices, 1, tag)
         harness.produce(config, config.topics.event, values)
-        rate = harness.stage_rate(config, job, config.topics.event, len(values), query)
-        print(f"alert up to '{stage}': {rate.describe('event logs')}", flush=True)
+        return len(values)
+
+    harness.run_stages(config_module.load(), alert.JOB, STAGES, "event logs", ("event",), backlog)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ each device's first start of the day (sql/dau/daily_first_starts.sql, keyed stat
 The whole job, with its HBase, MariaDB and dead-letter sinks, is ``benchmarks.dau``."""
 
 import argparse
-import dataclasses
 
 from benchmarks import harness
 from benchmarks.dau import backlog_logs
@@ -26,13 +25,12 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=3_000_000, help="start logs per stage")
     parser.add_argument("--devices", type=int, default=200_000, help="devices in the backlog")
     args = parser.parse_args()
-    base = config_module.load()
-    for stage, query in STAGES.items():
-        config = harness.isolated_config(base, "start")
-        job = dataclasses.replace(dau.JOB, name=f"dau-stage-{config.topics.start.rsplit('_', 1)[-1]}")
+
+    def backlog(config, _tag: str) -> int:
         harness.produce(config, config.topics.start, backlog_logs(args.backlog, args.devices))
-        rate = harness.stage_rate(config, job, config.topics.start, args.backlog, query)
-        print(f"dau up to '{stage}': {rate.describe('start logs')}", flush=True)
+        return args.backlog
+
+    harness.run_stages(config_module.load(), dau.JOB, STAGES, "start logs", ("start",), backlog)
 
 
 if __name__ == "__main__":

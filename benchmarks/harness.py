@@ -4,9 +4,10 @@ record-to-sink latency at a fixed input rate.
 
 Throughput: a backlog of records is produced first, then the job is submitted. Two rates:
 - steady: the offset the job's Kafka reader has reached (its ``currentOffset`` metric, polled every
-  half second; the REST API refreshes it every second on the local stack), from 10% to 90% of the backlog. Once the job's buffers are full it reads only as
-  fast as its slowest operator and its sinks take records, and the first and last tenth (start-up,
-  the tail) are left out. This is the figure to compare.
+  half second; the REST API refreshes it every second on the local stack), from 10% to 90% of the
+  backlog. Once the job's buffers are full it reads only as fast as its slowest operator and its
+  sinks take records, and the first and last tenth (start-up, the tail) are left out. This is the
+  figure to compare.
 - between commits: the job commits its Kafka offsets when a checkpoint completes, which is also
   when its sinks have flushed; the rate between the first and the last commit. Coarse: a commit
   waits for a checkpoint, which under back-pressure comes late.
@@ -132,6 +133,20 @@ def stage_rate(config: Config, job: jobs.Job, topic: str, total: int, query: str
     return drain_rate(config, job_id, job.pipeline_name, topic, total)
 
 
+def run_stages(base: Config, job: jobs.Job, stages: dict[str, str], unit: str, topics: tuple[str, ...],
+               backlog: Callable[[Config, str], int]) -> None:
+    """Prints :func:`stage_rate` for each of ``stages`` (name: query over the job's views), each on
+    topics of its own: ``backlog(config, tag)`` produces the records and returns how many the first
+    of ``topics`` holds, the one timed (``tag`` is the topics' suffix, for unique record ids)."""
+    for stage, query in stages.items():
+        config = isolated_config(base, *topics)
+        timed = getattr(config.topics, topics[0])
+        tag = timed.rsplit("_", 1)[-1]
+        total = backlog(config, tag)
+        rate = stage_rate(config, dataclasses.replace(job, name=f"{job.name}-stage-{tag}"), timed, total, query)
+        print(f"{job.name} up to '{stage}': {rate.describe(unit)}", flush=True)
+
+
 def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, limit_s: float = 900) -> Throughput:
     """How fast the running job ``job_id`` (Kafka group ``group``) takes a backlog of ``total``
     records of ``topic``; cancels the job when it has read them all."""
@@ -143,7 +158,7 @@ def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, 
         while time.monotonic() < deadline:
             offset, read = committed(config, group, topic), read_offset()
             now = time.monotonic()
-            # the REST API refreshes metrics every few seconds: only a new value is a new sample
+            # the REST API refreshes metrics now and then: only a new value is a new sample
             if read is not None and 0.1 * total <= read <= 0.9 * total and (not reads or read != reads[-1][1]):
                 reads.append((now, read))
             if not commits or offset != commits[-1][1]:

@@ -11,7 +11,6 @@ its Elasticsearch and dead-letter sinks, is ``benchmarks.sale_detail``, on the s
 (users only in Redis, so every user is looked up)."""
 
 import argparse
-import dataclasses
 import datetime
 
 from benchmarks import harness
@@ -31,16 +30,16 @@ def main() -> None:
     args = parser.parse_args()
     base = config_module.load()
     load_users(base, args.users)
+
+    def backlog(config, _tag: str) -> int:
+        orders, details = orders_and_lines(args.backlog, 10**12, datetime.date(2032, 1, 1), args.users, 1)
+        harness.produce(config, config.topics.order_info, orders)
+        harness.produce(config, config.topics.order_detail, details)
+        return len(details)
+
     try:
-        for stage, query in STAGES.items():
-            config = harness.isolated_config(base, "order_info", "order_detail", "user_info")
-            tag = config.topics.order_detail.rsplit("_", 1)[-1]
-            job = dataclasses.replace(sale_detail.JOB, name=f"sale-detail-stage-{tag}")
-            orders, details = orders_and_lines(args.backlog, 10**12, datetime.date(2032, 1, 1), args.users, 1)
-            harness.produce(config, config.topics.order_info, orders)
-            harness.produce(config, config.topics.order_detail, details)
-            rate = harness.stage_rate(config, job, config.topics.order_detail, len(details), query)
-            print(f"sale-detail up to '{stage}': {rate.describe('order lines')}", flush=True)
+        harness.run_stages(base, sale_detail.JOB, STAGES, "order lines", ("order_detail", "order_info", "user_info"),
+                           backlog)
     finally:
         drop_users(base, args.users)
 
