@@ -68,6 +68,7 @@ class LogRecord(NamedTuple):  # a tuple: made a million times a run, it must be 
     topic: str  # "start" or "event" (the runner maps these to the configured topic names)
     value: str
     scenario: str  # "normal", "fraud", "near_miss", "midnight", "out_of_order", "late", "duplicate", "malformed"
+    mid: str  # the device: the record's Kafka key, so a device's logs stay in one partition, in order
 
 
 class RowChange(NamedTuple):
@@ -216,14 +217,14 @@ class MockStream:
         uniform = rnd.random
         device = self._devices[int(uniform() * len(self._devices))]
         uid = 1 + int(uniform() * options.users)
-        self._push(ts, LogRecord("start", self._start_log(device, uid, ts), "normal"))
+        self._push(ts, LogRecord("start", self._start_log(device, uid, ts), "normal", device.mid))
         event_ts = ts
         pool = self._event_pool
         for _ in range(1 + int(uniform() * 8)):
             event_ts += 1_000 + int(uniform() * 7_000)
             evid = pool[int(uniform() * len(pool))]
             item = 1 + int(uniform() * (catalog.ITEMS - 1))
-            self._push(event_ts, LogRecord("event", self._event_log(device, uid, evid, item, event_ts), "normal"))
+            self._push(event_ts, LogRecord("event", self._event_log(device, uid, evid, item, event_ts), "normal", device.mid))
 
     def _fresh_device(self, kind: str) -> _Device:
         return self._device_profile(0, mid=f"mid_{kind}_{self.options.seed}_{next(self._fraud_serial)}")
@@ -233,10 +234,10 @@ class MockStream:
         rnd = self.random
         accounts = rnd.sample(range(1, self.options.users + 1), len(offsets_ms))
         for uid, offset in zip(accounts, offsets_ms):
-            self._push(ts + offset, LogRecord("start", self._start_log(device, uid, ts + offset), scenario))
+            self._push(ts + offset, LogRecord("start", self._start_log(device, uid, ts + offset), scenario, device.mid))
             claim_ts = ts + offset + 500
             item = rnd.randrange(1, catalog.ITEMS)
-            self._push(claim_ts, LogRecord("event", self._event_log(device, uid, "coupon", item, claim_ts), scenario))
+            self._push(claim_ts, LogRecord("event", self._event_log(device, uid, "coupon", item, claim_ts), scenario, device.mid))
 
     def _fraud_burst(self, ts: int) -> None:
         """3 to 5 accounts claim coupons on one device within 4 minutes, without browsing."""
@@ -254,7 +255,7 @@ class MockStream:
         else:  # three accounts, one of them browses an item between the second and third claim
             self._claims(device, ts, [0, 30_000, 90_000], "near_miss")
             click_ts = ts + 60_000
-            self._push(click_ts, LogRecord("event", self._event_log(device, 1, "clickItem", 1, click_ts), "near_miss"))
+            self._push(click_ts, LogRecord("event", self._event_log(device, 1, "clickItem", 1, click_ts), "near_miss", device.mid))
 
     def _midnights(self) -> list[int]:
         options = self.options
@@ -273,7 +274,7 @@ class MockStream:
         for device in self.random.sample(self._devices, min(self.options.midnight_devices, len(self._devices))):
             uid = self.random.randrange(1, self.options.users + 1)
             for ts in (midnight_ms - 30_000, midnight_ms + 30_000):
-                self._push(ts, LogRecord("start", self._start_log(device, uid, ts), "midnight"))
+                self._push(ts, LogRecord("start", self._start_log(device, uid, ts), "midnight", device.mid))
 
     # --- orders -----------------------------------------------------------------------------
     def _local(self, ts: int) -> datetime:
@@ -355,14 +356,14 @@ class MockStream:
         if roll < options.late_rate + options.out_of_order_rate:
             late = roll < options.late_rate
             hold = rnd.randrange(3 * lateness, 5 * lateness + 1) if late else rnd.randrange(lateness // 10, lateness // 4 + 1)
-            held = LogRecord(item.topic, item.value, "late" if late else "out_of_order")
+            held = LogRecord(item.topic, item.value, "late" if late else "out_of_order", item.mid)
             heapq.heappush(self._held[item.topic], (ts + hold, next(self._seq), held))
             return
         yield item
         if rnd.random() < options.duplicate_rate:
-            yield LogRecord(item.topic, item.value, "duplicate")
+            yield LogRecord(item.topic, item.value, "duplicate", item.mid)
         if rnd.random() < options.malformed_rate:
-            yield LogRecord(item.topic, self._malformed(item), "malformed")
+            yield LogRecord(item.topic, self._malformed(item), "malformed", item.mid)
         # held logs arrive right after the first log of their topic sent at or past their release
         # time, so each finds the newest log of its topic before it at least its hold ahead
         held = self._held[item.topic]

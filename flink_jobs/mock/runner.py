@@ -118,6 +118,8 @@ def run(config: Config, options: MockOptions, out_dir: Path, rate: float, reset:
         "compression.type": "none",
         "queue.buffering.max.messages": 1_000_000,
         "enable.idempotence": True,
+        # the producer contract: app logs keyed by mid, partitioned as Kafka's Java clients do
+        "partitioner": "murmur2_random",
         "log_level": 3,  # errors only: a fresh broker's "coordinator load in progress" is retried anyway
     })
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -133,10 +135,10 @@ def run(config: Config, options: MockOptions, out_dir: Path, rate: float, reset:
             if type(item) is LogRecord:
                 value = item.value
                 try:
-                    produce(topics[item.topic], value)
+                    produce(topics[item.topic], value, item.mid)
                 except BufferError:  # the producer's queue is full: let it drain, then retry once more
                     poll(0.5)
-                    produce(topics[item.topic], value)
+                    produce(topics[item.topic], value, item.mid)
                 recordings[item.topic].write(value + "\n")
                 log_counts[item.topic, item.scenario] += 1
                 sent += 1

@@ -141,6 +141,10 @@ class Canal(Service):
             "canal.mq.topic": self.config.topics.canal_unrouted,
             "canal.mq.dynamicTopic": ",".join(f"{topic}:{database}.{table}" for table, topic in routes.items()),
             "canal.mq.partition": 0,
+            # each table's changes spread over the topics' partitions by primary key, so the
+            # changes of one row stay in order
+            "canal.mq.partitionsNum": self.config.kafka.partitions,
+            "canal.mq.partitionHash": ",".join(f"{database}\\.{table}:id" for table in routes),
         }))
 
     def probe(self) -> str | None:

@@ -7,7 +7,7 @@ import subprocess
 import uuid
 
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 from flink_jobs.stack.service import Service, StackError, classpath, java_executable
 
@@ -60,7 +60,7 @@ class Kafka(Service):
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             "log.dirs": str(self.data_dir),
-            "num.partitions": "1",
+            "num.partitions": str(kafka.partitions),
             "offsets.topic.replication.factor": "1",
             "transaction.state.log.replication.factor": "1",
             "transaction.state.log.min.isr": "1",
@@ -110,16 +110,25 @@ class Kafka(Service):
         return None if metadata.brokers else "no broker registered yet"
 
     def after_healthy(self) -> None:
+        """Every topic of the configuration with ``kafka.partitions`` partitions: missing ones are
+        created, ones with fewer partitions (made by an earlier configuration) are widened."""
         topics = self.config.topics
         wanted = [topics.start, topics.event, topics.order_info, topics.order_detail,
-                  topics.user_info, topics.dead_letter, topics.canal_unrouted]
-        admin = self.admin()
-        existing = set(admin.list_topics(timeout=10).topics)
-        missing = [NewTopic(t, num_partitions=1, replication_factor=1) for t in wanted if t not in existing]
-        if missing:
-            for topic, future in admin.create_topics(missing).items():
-                try:
-                    future.result(timeout=30)
-                except Exception as exc:
-                    if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                        raise StackError(f"kafka: creating topic {topic} failed: {exc}") from None
+                  topics.user_info, topics.dead_letter, topics.sale_detail_changes, topics.canal_unrouted]
+        ensure_topics(self.admin(), wanted, self.config.kafka.partitions)
+
+
+def ensure_topics(admin: AdminClient, names: list[str], partitions: int) -> None:
+    """Each of ``names`` exists with at least ``partitions`` partitions."""
+    existing = admin.list_topics(timeout=10).topics
+    missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in names if t not in existing]
+    narrow = [NewPartitions(t, partitions) for t in names
+              if t in existing and len(existing[t].partitions) < partitions]
+    futures = {**(admin.create_topics(missing) if missing else {}),
+               **(admin.create_partitions(narrow) if narrow else {})}
+    for topic, future in futures.items():
+        try:
+            future.result(timeout=30)
+        except Exception as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise StackError(f"kafka: creating topic {topic} with {partitions} partitions failed: {exc}") from None

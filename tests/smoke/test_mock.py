@@ -16,8 +16,9 @@ from flink_jobs.stack.kafka import Kafka
 LATENESS_MS = 300_000
 
 
-def _read(config, topic, start, until_count=None, timeout_s=30):
-    """Values of a topic from the given offsets up to its current end (or until_count of them)."""
+def _read(config, topic, start, until_count=None, timeout_s=30, keyed=False):
+    """Values of a topic from the given offsets up to its current end (or until_count of them);
+    keyed: as (partition, key, value)."""
     end = Kafka(config).end_offsets(topic)
     wanted = sum(end[p] - start.get(p, 0) for p in end) if until_count is None else until_count
     consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": f"smoke-read-{topic}",
@@ -28,13 +29,15 @@ def _read(config, topic, start, until_count=None, timeout_s=30):
         while len(values) < wanted and time.monotonic() < deadline:
             message = consumer.poll(1.0)
             if message is not None and not message.error():
-                values.append(message.value().decode())
+                value = message.value().decode()
+                key = message.key().decode() if message.key() is not None else None
+                values.append((message.partition(), key, value) if keyed else value)
     finally:
         consumer.close()
     return values
 
 
-def _read_until_quiet(config, topic, start, quiet_s=5, limit_s=90):
+def _read_until_quiet(config, topic, start, quiet_s=5, limit_s=90, keyed=False):
     """Canal publishes asynchronously: read until the topic has had nothing new for quiet_s."""
     deadline = time.monotonic() + limit_s
     seen, last_change = -1, time.monotonic()
@@ -45,7 +48,7 @@ def _read_until_quiet(config, topic, start, quiet_s=5, limit_s=90):
         elif time.monotonic() - last_change >= quiet_s:
             break
         time.sleep(0.5)
-    return _read(config, topic, start)
+    return _read(config, topic, start, keyed=keyed)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,18 @@ def test_log_topics_receive_exactly_the_recorded_records(config, mock_run):
     before, out, manifest = mock_run
     for topic in (config.topics.start, config.topics.event):
         recorded = (out / f"{topic}.jsonl").read_text().splitlines()
-        assert _read(config, topic, before[topic]) == recorded
+        received = _read(config, topic, before[topic], keyed=True)
+        assert Counter(value for _partition, _key, value in received) == Counter(recorded)
+        # keyed by mid (a malformed log by the mid of the log it was made from): each device's logs
+        # in one partition, so they keep their order
+        partitions_of = {}
+        for partition, key, value in received:
+            partitions_of.setdefault(key, set()).add(partition)
+            record = oracle.parse_log_record(value, "startup" if topic == config.topics.start else "event",
+                                             oracle.START_FIELDS if topic == config.topics.start else oracle.EVENT_FIELDS)
+            assert not isinstance(record, dict) or record["mid"] == key
+        assert all(len(partitions) == 1 for partitions in partitions_of.values())
+        assert len({p for partitions in partitions_of.values() for p in partitions}) == config.kafka.partitions
     assert manifest["logs_sent"] == 3000
 
 
@@ -107,3 +121,15 @@ def test_tables_hold_the_generated_rows_and_canal_publishes_every_change(config,
         # an update of an order deleted just before it changes no row, so Canal has nothing to publish
         updates = counts.get(f"{table}:update", 0)
         assert (0 < rows["UPDATE"] <= updates) if updates else rows["UPDATE"] == 0, table
+
+
+def test_canal_partitions_each_tables_changes_by_primary_key(config, mock_run):
+    before, _, _manifest = mock_run
+    for topic in (config.topics.user_info, config.topics.order_info, config.topics.order_detail):
+        partitions_of: dict[str, set[int]] = {}
+        for partition, _key, value in _read_until_quiet(config, topic, before[topic], keyed=True):
+            for row in json.loads(value)["data"] or []:
+                partitions_of.setdefault(row["id"], set()).add(partition)
+        assert partitions_of, topic
+        assert all(len(partitions) == 1 for partitions in partitions_of.values()), topic
+        assert len(set().union(*partitions_of.values())) == config.kafka.partitions, topic
