@@ -63,6 +63,8 @@ class KafkaConfig:
     # where a job without a checkpoint or savepoint to restore starts reading: earliest-offset
     # recomputes everything the topics hold; group-offsets resumes from the last committed offsets
     startup_mode: str = "earliest-offset"
+    # partitions of every topic the stack creates; the jobs' parallelism follows it by default
+    partitions: int = 2
 
     @property
     def bootstrap_servers(self) -> str:
@@ -139,13 +141,21 @@ class FlinkConfig:
     host: str = "127.0.0.1"
     rest_port: int = 8081
     jobmanager_rpc_port: int = 6123
+    # the first TaskManager's RPC port; the others take the ports after it
     taskmanager_rpc_port: int = 6124
-    taskmanager_slots: int = 8
+    # TaskManagers of the local cluster, each its own supervised process, and slots of each: one
+    # TaskManager alone holds all five jobs at parallelism 2 and a test job, so the jobs of one
+    # that died restart on the other at once instead of failing for want of slots until it is back
+    taskmanagers: int = 2
+    taskmanager_slots: int = 12
     jobmanager_memory: str = "1024m"
     taskmanager_memory: str = "4096m"
     checkpoint_interval_ms: int = 10_000
     checkpoint_dir: str = ""  # empty: <stack.state_dir>/flink/checkpoints
     state_backend: str = "rocksdb"
+    # subtasks of every operator of every job, sinks included; 0: one per partition of the topics
+    # (kafka.partitions), so each source subtask reads one partition
+    parallelism: int = 0
     # how a job is run: "session" submits it to the local stack's cluster (rest host and port
     # above); "embedded" runs it in this process; "application" is inside an application cluster
     # (Kubernetes), whose own configuration decides where it runs and keeps checkpoints
@@ -164,6 +174,8 @@ class TopicsConfig:
     order_detail: str = "gmall_order_detail"
     user_info: str = "gmall_user_info"
     dead_letter: str = "gmall_dlq"
+    # the sale-detail job's documents on their way to Elasticsearch (sql/ddl/flink/sale_detail_changes.sql)
+    sale_detail_changes: str = "gmall_sale_detail_changes"
     # where Canal puts what no table route matches (it filters to the captured tables, so rarely used)
     canal_unrouted: str = "gmall_canal_unrouted"
 
@@ -172,6 +184,11 @@ class TopicsConfig:
 class TimeConfig:
     zone: str = "Asia/Shanghai"
     allowed_lateness_s: int = 300
+    # a log whose ts is further ahead of its Kafka record's timestamp than this comes from a device
+    # with a wrong clock: a dead letter that moves neither the lateness rule nor the watermark. Kept
+    # below allowed_lateness_s, so a log that is early by up to this much cannot make the logs
+    # sent on time by correct clocks late.
+    max_future_s: int = 60
 
 
 @dataclass(frozen=True)
@@ -210,6 +227,11 @@ class Config:
     @property
     def credentials_path(self) -> Path:
         return self.stack.state_path / CREDENTIALS_FILE
+
+    @property
+    def parallelism(self) -> int:
+        """The parallelism of every job: ``flink.parallelism``, or one subtask per partition."""
+        return self.flink.parallelism or self.kafka.partitions
 
 
 def _coerce(section: str, key: str, raw: Any, target_type: type) -> Any:
@@ -272,4 +294,20 @@ def load(config_file: str | None = None, environ: Mapping[str, str] | None = Non
     config = _apply(config, {"stack": env_layer.get("stack", {})}, "environment")
     if config.credentials_path.exists():
         config = _apply(config, _read_toml(config.credentials_path), str(config.credentials_path))
-    return _apply(config, env_layer, "environment")
+    return validate(_apply(config, env_layer, "environment"))
+
+
+def validate(config: Config) -> Config:
+    """The rules between keys that no single key's type says."""
+    if config.kafka.partitions < 1:
+        raise ConfigError(f"kafka.partitions: expected at least 1, got {config.kafka.partitions}")
+    if config.flink.parallelism < 0:
+        raise ConfigError(f"flink.parallelism: expected 0 (one per partition) or more, got {config.flink.parallelism}")
+    if config.flink.taskmanagers < 1:
+        raise ConfigError(f"flink.taskmanagers: expected at least 1, got {config.flink.taskmanagers}")
+    if not 0 < config.time.max_future_s < config.time.allowed_lateness_s:
+        raise ConfigError(
+            f"time.max_future_s ({config.time.max_future_s}) must be above 0 and below time.allowed_lateness_s "
+            f"({config.time.allowed_lateness_s}): a log early by more than the allowed lateness would make the "
+            "logs of correct clocks late")
+    return config

@@ -1,4 +1,5 @@
-"""A Flink 1.20 session cluster (one JobManager, one TaskManager) run from the apache-flink wheel,
+"""A Flink 1.20 session cluster (one JobManager, ``flink.taskmanagers`` TaskManagers, each its own
+process) run from the apache-flink wheel,
 with the project's connector jars on its classpath and its Python environment for PyFlink UDFs."""
 
 from __future__ import annotations
@@ -63,7 +64,6 @@ def prepare_flink_home(config: Config) -> Path:
         "jobmanager.memory.process.size": flink.jobmanager_memory,
         "taskmanager.host": flink.host,
         "taskmanager.bind-host": flink.host,
-        "taskmanager.rpc.port": flink.taskmanager_rpc_port,
         "taskmanager.numberOfTaskSlots": flink.taskmanager_slots,
         "taskmanager.memory.process.size": flink.taskmanager_memory,
         # every job's Kafka clients and the Elasticsearch and HBase clients allocate direct buffers
@@ -73,7 +73,11 @@ def prepare_flink_home(config: Config) -> Path:
         "rest.port": flink.rest_port,
         # the REST API's metrics (web UI, benchmarks' read offsets) a second old at most, not ten
         "metrics.fetcher.update-interval": 1000,
-        "parallelism.default": 1,
+        "parallelism.default": config.parallelism,
+        # a TaskManager that is gone is noticed within seconds, and its jobs restart from their
+        # latest checkpoint on the slots left and those of its replacement
+        "heartbeat.interval": 2000,
+        "heartbeat.timeout": 15000,
         "state.backend.type": flink.state_backend,
         "state.checkpoints.dir": checkpoint_dir,
         "state.savepoints.dir": (home / "savepoints").as_uri(),
@@ -142,19 +146,42 @@ class FlinkJobManager(_FlinkProcess):
 
 
 class FlinkTaskManager(_FlinkProcess):
-    name = "flink-taskmanager"
+    """One of the cluster's TaskManagers, numbered from 1: its own RPC port (the configured one for
+    the first, the next ports for the others) and a fixed resource id, so a TaskManager that
+    supervisord starts again after a crash takes its predecessor's place at once."""
+
     script = "taskmanager.sh"
     depends_on = ("flink-jobmanager",)
 
+    def __init__(self, config, number: int = 1):
+        self.number = number
+        self.name = f"flink-taskmanager-{number}"
+        super().__init__(config)
+
+    @classmethod
+    def instances(cls, config) -> list["FlinkTaskManager"]:
+        return [cls(config, number) for number in range(1, config.flink.taskmanagers + 1)]
+
     def ports(self) -> dict[str, int]:
-        return {"rpc": self.config.flink.taskmanager_rpc_port}
+        return {"rpc": self.config.flink.taskmanager_rpc_port + self.number - 1}
+
+    def command(self) -> list[str]:
+        return [*super().command(), f"-Dtaskmanager.rpc.port={self.ports()['rpc']}",
+                f"-Dtaskmanager.resource-id={self.name}"]
+
+    def environment(self) -> dict[str, str]:
+        # the launcher numbers its log files by the pid files in FLINK_PID_DIR: one dir each
+        pid_dir = self.home / self.name
+        pid_dir.mkdir(parents=True, exist_ok=True)
+        return {**super().environment(), "FLINK_PID_DIR": str(pid_dir)}
 
     def prepare(self) -> None:
         """The JobManager prepared the shared Flink home already."""
 
     def probe(self) -> str | None:
         try:
-            overview = self._overview()
-        except (OSError, ValueError) as exc:
+            with urllib.request.urlopen(f"{self.config.flink.rest_url}/taskmanagers", timeout=3) as response:
+                registered = {tm["id"] for tm in json.load(response)["taskmanagers"]}
+        except (OSError, ValueError, KeyError) as exc:
             return f"JobManager not answering ({exc})"
-        return None if overview.get("taskmanagers", 0) >= 1 else "no TaskManager registered"
+        return None if self.name in registered else "not registered with the JobManager"

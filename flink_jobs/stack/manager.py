@@ -88,7 +88,7 @@ def ensure_credentials(config: Config) -> bool:
 class Stack:
     def __init__(self, config: Config):
         self.config = config
-        self.services = [cls(config) for cls in SERVICE_CLASSES]
+        self.services = [service for cls in SERVICE_CLASSES for service in cls.instances(config)]
         self.supervisor = Supervisor(config.stack.state_path)
 
     def service(self, name: str) -> Service:

@@ -34,6 +34,11 @@ class Service:
         self.config = config
         self.home = config.stack.state_path / self.name
 
+    @classmethod
+    def instances(cls, config: Config) -> list["Service"]:
+        """The processes of this kind the stack runs: one, unless the service says otherwise."""
+        return [cls(config)]
+
     # --- what subclasses provide ---------------------------------------------------------------
     def ports(self) -> dict[str, int]:
         raise NotImplementedError
