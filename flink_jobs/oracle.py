@@ -17,13 +17,15 @@ checked in this order:
   6. event logs only: ``evid`` is one of :data:`EVIDS`            -> ``unknown evid``
 Extra fields are allowed.
 
-Lateness: within each topic, valid records are taken in arrival order, and ``max_ts`` is the largest
-``ts`` of the earlier valid, non-late records of that topic (dead letters never move it). A valid
-record is late — a dead letter with reason ``late`` — when ``ts < max_ts - allowed_lateness_ms``;
-``ts == max_ts - allowed_lateness_ms`` is on time. This mirrors a Flink watermark of
-``ts - allowed lateness`` emitted on every event, a record being compared with
-``CURRENT_WATERMARK`` as it stood before that record (each topic has one partition, so send order
-is arrival order). The first record of a topic is never late.
+Clock skew: a record that passes these rules but whose ``ts`` is more than ``max_future_ms``
+ahead of its Kafka record's timestamp is a dead letter ``clock skew`` (a device with a wrong clock).
+
+Lateness: within each Kafka partition of a topic, valid records are taken in the partition's order,
+and ``max_ts`` is the largest ``ts`` of the earlier valid, non-late records of that partition (dead
+letters never move it). A valid record is late — a dead letter with reason ``late`` — when
+``ts < max_ts - allowed_lateness_ms``; ``ts == max_ts - allowed_lateness_ms`` is on time. The first
+record of a partition is never late. A record given as a plain string is taken as partition 0's,
+with no record timestamp (never clock skew).
 
 Business day and hour of a log come from ``ts`` in the configured zone; ``create_time`` of an order
 is already a naive local business time and is used as it is.
@@ -56,6 +58,7 @@ WRONG_TYPE_VALUE = "wrong type value"
 TS_OUT_OF_RANGE = "ts out of range"
 UNKNOWN_EVID = "unknown evid"
 LATE = "late"
+CLOCK_SKEW = "clock skew"
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 # 9999-12-31T00:00:00Z: any zone offset (under a day) keeps local times, and the windows of
@@ -81,6 +84,19 @@ def wrong_type_for(name: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Log records: validation and lateness
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    """A log as a topic holds it: its value, the partition, and the record's timestamp (epoch ms)."""
+
+    value: str
+    partition: int = 0
+    timestamp_ms: int | None = None
+
+
+def _as_record(item: "str | KafkaRecord") -> KafkaRecord:
+    return item if isinstance(item, KafkaRecord) else KafkaRecord(item)
 
 
 @dataclass(frozen=True)
@@ -138,52 +154,61 @@ def parse_log_record(
 
 def _screen_topic(
     topic: str,
-    values: Iterable[str],
+    records: Iterable[str | KafkaRecord],
     record_type: str,
     fields: tuple[str, ...],
     allowed_lateness_ms: int,
+    max_future_ms: int | None,
 ) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
     accepted: list[dict[str, Any]] = []
     dead: list[DeadLetter] = []
-    max_ts: int | None = None
-    for value in values:
+    max_ts: dict[int, int] = {}  # by partition
+    for record in map(_as_record, records):
+        value = record.value
         outcome = parse_log_record(value, record_type, fields)
         if isinstance(outcome, str):
             dead.append(DeadLetter(topic, value, outcome))
-        elif max_ts is not None and outcome["ts"] < max_ts - allowed_lateness_ms:
+        elif (max_future_ms is not None and record.timestamp_ms is not None
+              and outcome["ts"] - record.timestamp_ms > max_future_ms):
+            dead.append(DeadLetter(topic, value, CLOCK_SKEW))
+        elif record.partition in max_ts and outcome["ts"] < max_ts[record.partition] - allowed_lateness_ms:
             dead.append(DeadLetter(topic, value, LATE))
         else:
             accepted.append(outcome)
-            max_ts = outcome["ts"] if max_ts is None else max(max_ts, outcome["ts"])
+            max_ts[record.partition] = max(max_ts.get(record.partition, outcome["ts"]), outcome["ts"])
     return accepted, dead
 
 
 def screen_logs(
-    start_values: Iterable[str], event_values: Iterable[str], allowed_lateness_ms: int
+    start_values: Iterable[str | KafkaRecord], event_values: Iterable[str | KafkaRecord],
+    allowed_lateness_ms: int, max_future_ms: int | None = None,
 ) -> ScreenedLogs:
-    """Validate and apply lateness to both topics; dead letters list the start topic's first."""
+    """Validate, apply the clock-skew rule and lateness to both topics; dead letters list the start
+    topic's first, each topic's in the order given."""
     start_records, start_dead = _screen_topic(
-        START_TOPIC, start_values, START_TYPE, START_FIELDS, allowed_lateness_ms
+        START_TOPIC, start_values, START_TYPE, START_FIELDS, allowed_lateness_ms, max_future_ms
     )
     event_records, event_dead = _screen_topic(
-        EVENT_TOPIC, event_values, EVENT_TYPE, EVENT_FIELDS, allowed_lateness_ms
+        EVENT_TOPIC, event_values, EVENT_TYPE, EVENT_FIELDS, allowed_lateness_ms, max_future_ms
     )
     return ScreenedLogs(start_records, event_records, start_dead + event_dead)
 
 
 def dead_letters(
-    start_values: Iterable[str], event_values: Iterable[str], allowed_lateness_ms: int
+    start_values: Iterable[str | KafkaRecord], event_values: Iterable[str | KafkaRecord],
+    allowed_lateness_ms: int, max_future_ms: int | None = None,
 ) -> list[tuple[str, str, str]]:
-    """``(topic, raw value, reason)`` of every dead letter, each topic in arrival order."""
-    screened = screen_logs(start_values, event_values, allowed_lateness_ms)
+    """``(topic, raw value, reason)`` of every dead letter, each topic's in the order given."""
+    screened = screen_logs(start_values, event_values, allowed_lateness_ms, max_future_ms)
     return [(dead.topic, dead.value, dead.reason) for dead in screened.dead_letters]
 
 
 def accepted_records(
-    start_values: Iterable[str], event_values: Iterable[str], allowed_lateness_ms: int
+    start_values: Iterable[str | KafkaRecord], event_values: Iterable[str | KafkaRecord],
+    allowed_lateness_ms: int, max_future_ms: int | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The parsed records that are not dead letters: ``(start records, event records)``."""
-    screened = screen_logs(start_values, event_values, allowed_lateness_ms)
+    screened = screen_logs(start_values, event_values, allowed_lateness_ms, max_future_ms)
     return screened.start_records, screened.event_records
 
 

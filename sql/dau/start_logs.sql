@@ -1,8 +1,12 @@
--- Every start log with why it is a dead letter (NULL when it counts): a parse error, or 'late'
--- when its ts is more than the allowed lateness behind the newest ts of the valid logs that
--- arrived before it. That newest ts is kept in the job's state, checkpointed, so a job restored
--- from a checkpoint judges exactly the logs an uninterrupted one would (a watermark is not kept
--- in checkpoints and starts again from nothing after a restore).
+-- Every start log with why it is a dead letter (NULL when it counts): a parse error, 'clock skew'
+-- when its ts is more than time.max_future_s ahead of its Kafka record's timestamp, or 'late'
+-- when its ts is more than the allowed lateness behind the newest ts of the earlier valid logs of
+-- its Kafka partition. A partition's order is fixed and one task judges it, in that order, with
+-- the newest ts kept in the job's state and checkpointed with the partition's offset: a job
+-- restored from a checkpoint, at any parallelism, judges exactly the logs an uninterrupted one
+-- would (a watermark is not kept in checkpoints and starts again from nothing after a restore).
+-- A late log is behind that newest ts and an invalid one has none, so the newest ts of all the
+-- earlier valid logs is that of the earlier valid, on-time ones.
 CREATE TEMPORARY VIEW start_logs AS
 SELECT
   line,
@@ -11,6 +15,11 @@ SELECT
   log.mid, log.uid, log.appid, log.area, log.os, log.ch, log.vs, log.ts
 FROM (
   SELECT line, rowtime, log,
-    MAX(log.ts) OVER (ORDER BY proc_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS newest_ts
-  FROM (SELECT line, rowtime, proc_time, parse_app_log(line, 'startup') AS log FROM start_log_source)
+    MAX(log.ts) OVER (PARTITION BY kafka_partition ORDER BY proc_time
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS newest_ts
+  FROM (
+    SELECT line, rowtime, proc_time, kafka_partition,
+      parse_app_log(line, 'startup', record_time, ${max_future_ms}) AS log
+    FROM start_log_source
+  )
 );

@@ -2,7 +2,8 @@
 
 The source tables are the job's own DDL from sql/ddl/flink, schema, event time and watermark
 included, with only the connector swapped: the rows are written to a temporary file read by the
-filesystem connector. The jobs read changelogs and need per-record watermarks, which batch mode
+filesystem connector. A source's Kafka metadata columns (partition, record timestamp) become
+columns of that file, so a test gives each log its partition and record time. The jobs read changelogs and need per-record watermarks, which batch mode
 does not have, so the logic runs in streaming mode over this bounded input, one record at a time
 (parallelism 1, a watermark after every record as in the jobs' Kafka sources), and the changelog a
 view emits is folded into its final rows.
@@ -10,6 +11,7 @@ view emits is folded into its final rows.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from pathlib import Path
@@ -19,9 +21,11 @@ from pyflink.common import RowKind
 
 from flink_jobs import jobs
 from flink_jobs.config import Config
+from flink_jobs.oracle import KafkaRecord
 from flink_jobs.table_env import create_table_env
 
 _WITH_CLAUSE = re.compile(r"\)\s*WITH\s*\(.*\)\s*$", re.DOTALL)
+_KAFKA_METADATA = re.compile(r"\s+METADATA FROM '(partition|timestamp)' VIRTUAL")
 
 
 def source_ddl(job: jobs.Job, config: Config, table: str) -> str:
@@ -43,13 +47,33 @@ def table_env(config: Config):
     return t_env
 
 
-def register_source(t_env, job: jobs.Job, config: Config, table: str, lines: Iterable[str],
+def register_source(t_env, job: jobs.Job, config: Config, table: str, lines: Iterable[str | KafkaRecord],
                     directory: Path, fmt: str) -> None:
-    """``table`` with the job's schema, reading ``lines`` (one record each) in this order."""
+    """``table`` with the job's schema, reading ``lines`` (one record each) in this order. A table
+    with Kafka metadata reads each line with its partition and record time (a plain string: partition
+    0, no record time)."""
     path = directory / f"{table}.txt"
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    options = f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', 'format' = '{fmt}')"
-    t_env.execute_sql(_WITH_CLAUSE.sub(lambda _match: options, source_ddl(job, config, table)))
+    ddl = source_ddl(job, config, table)
+    if _KAFKA_METADATA.search(ddl):
+        ddl = _KAFKA_METADATA.sub("", ddl)
+        records = [line if isinstance(line, KafkaRecord) else KafkaRecord(line) for line in lines]
+        path.write_text("".join(json.dumps({
+            "line": record.value,
+            "kafka_partition": record.partition,
+            "record_time": None if record.timestamp_ms is None else _iso_instant(record.timestamp_ms),
+        }) + "\n" for record in records), encoding="utf-8")
+        options = (f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', 'format' = 'json', "
+                   "'json.timestamp-format.standard' = 'ISO-8601')")
+    else:
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        options = f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', 'format' = '{fmt}')"
+    t_env.execute_sql(_WITH_CLAUSE.sub(lambda _match: options, ddl))
+
+
+def _iso_instant(epoch_ms: int) -> str:
+    """An instant as the JSON format reads a TIMESTAMP_LTZ: ISO-8601 in UTC, with milliseconds."""
+    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
 def final_rows(t_env, query: str, key: Iterable[str]) -> dict[tuple, dict[str, Any]]:

@@ -40,13 +40,13 @@ def run_dau(config, lines, tmp_path):
 
 
 def expected(config, lines):
-    lateness_ms = config.time.allowed_lateness_s * 1000
-    accepted, _events = oracle.accepted_records(lines, [], lateness_ms)
+    lateness_ms, max_future_ms = config.time.allowed_lateness_s * 1000, config.time.max_future_s * 1000
+    accepted, _events = oracle.accepted_records(lines, [], lateness_ms, max_future_ms)
     rows = oracle.dau_rows(accepted, config.time.zone)
     return (
         {key: (row["UID"], row["LOGDATE"], row["LOGHOUR"], row["TS"]) for key, row in rows.items()},
         oracle.dau_by_hour(accepted, config.time.zone),
-        oracle.dead_letters(lines, [], lateness_ms),
+        oracle.dead_letters(lines, [], lateness_ms, max_future_ms),
     )
 
 
@@ -78,6 +78,34 @@ def test_a_late_start_is_a_dead_letter_and_does_not_count(config, tmp_path):
     assert dead == [(config.topics.start, late, "late")]
     assert hours == {(day, 9): 1}  # a's 09:56 start is exactly on the watermark's edge: on time
     assert (day, "c") not in devices
+
+
+def test_lateness_is_judged_within_each_kafka_partition(config, tmp_path):
+    on_other_partition = start("b", "2026-11-20 09:50:00")  # 10 minutes behind partition 0: its own
+    late = start("c", "2026-11-20 09:50:00")  # 10 minutes behind partition 0's newest: late
+    lines = [oracle.KafkaRecord(start("a", "2026-11-20 10:00:00"), partition=0),
+             oracle.KafkaRecord(on_other_partition, partition=1),
+             oracle.KafkaRecord(late, partition=0),
+             oracle.KafkaRecord(start("d", "2026-11-20 09:45:00"), partition=1)]  # 5 min: the edge
+    devices, hours, dead = compare(config, lines, tmp_path)
+    day = datetime.date(2026, 11, 20)
+    assert dead == [(config.topics.start, late, "late")]
+    assert hours == {(day, 9): 2, (day, 10): 1}
+
+
+def test_a_device_with_a_wrong_clock_is_a_dead_letter_and_stalls_nobody(config, tmp_path):
+    sent_at = ts("2026-11-20 10:00:00")
+    years_ahead = start("x", "2030-01-01 00:00:00")
+    just_too_far = start("y", "2026-11-20 10:01:00.001")  # max_future_s (60 s) and 1 ms ahead
+    lines = [oracle.KafkaRecord(start("a", "2026-11-20 10:00:00"), 0, sent_at),
+             oracle.KafkaRecord(years_ahead, 0, sent_at),
+             oracle.KafkaRecord(just_too_far, 0, sent_at),
+             oracle.KafkaRecord(start("z", "2026-11-20 10:01:00"), 0, sent_at),  # 60 s ahead: the edge
+             oracle.KafkaRecord(start("b", "2026-11-20 09:57:00"), 0, sent_at + 1000)]
+    _devices, hours, dead = compare(config, lines, tmp_path)
+    day = datetime.date(2026, 11, 20)
+    assert dead == [(config.topics.start, years_ahead, "clock skew"), (config.topics.start, just_too_far, "clock skew")]
+    assert hours == {(day, 9): 1, (day, 10): 2}  # b, 3 minutes behind, is on time: x moved nothing
 
 
 def test_a_repeated_log_counts_once(config, tmp_path):

@@ -126,6 +126,25 @@ def test_lateness_per_topic_in_arrival_order():
     assert [record["ts"] for record in event_records] == [1_000]
 
 
+def test_lateness_per_kafka_partition_and_clock_skew():
+    records = [
+        oracle.KafkaRecord(start_log(ts=100_000), partition=0, timestamp_ms=100_000),
+        oracle.KafkaRecord(start_log(ts=90_000), partition=1, timestamp_ms=100_000),  # first of partition 1
+        oracle.KafkaRecord(start_log(ts=94_999), partition=0, timestamp_ms=100_000),  # late in partition 0
+        oracle.KafkaRecord(start_log(ts=161_000), partition=1, timestamp_ms=100_000),  # 61 s ahead: skew
+        oracle.KafkaRecord(start_log(ts=160_000), partition=1, timestamp_ms=100_000),  # 60 s: on time
+        oracle.KafkaRecord(start_log(ts=155_000), partition=1),  # no record time; on time: 160000 - 5000
+    ]
+    assert oracle.dead_letters(records, [], 5_000, 60_000) == [
+        ("gmall_start", records[2].value, "late"),
+        ("gmall_start", records[3].value, "clock skew"),
+    ]
+    start_records, _events = oracle.accepted_records(records, [], 5_000, 60_000)
+    assert [record["ts"] for record in start_records] == [100_000, 90_000, 160_000, 155_000]
+    # without the rule (no max_future_ms) the skewed record counts, and moves partition 1's max_ts
+    assert [reason for *_rest, reason in oracle.dead_letters(records, [], 5_000)] == ["late", "late"]
+
+
 def test_a_late_record_does_not_move_max_ts_and_zero_lateness_allows_equal_ts():
     values = [start_log(ts=50_000), start_log(ts=50_000), start_log(ts=49_999)]
     # lateness 0: ts == max_ts is on time, one millisecond less is late

@@ -1,14 +1,19 @@
--- App event logs: one JSON object per line, read raw so that a line that does not parse is kept
--- for the dead-letter topic. Event time is the log's ts for a valid log, and the epoch for a dead
--- letter (app_log_ts is NULL), so a dead letter never moves the watermark.
--- The watermark is emitted on every record and trails the newest ts by the allowed lateness and
--- one millisecond, so a log on time (alert/event_logs.sql) is always ahead of it and still
--- reaches every window it belongs to (a window closes when the watermark reaches its last
--- millisecond). A source subtask with no partition to read (more
--- subtasks than partitions) is idle after a few seconds, so it does not hold the windows back.
+-- App event logs: one JSON object per line, keyed by mid, read raw so that a line that does not
+-- parse is kept for the dead-letter topic. Event time is the log's ts for a valid log, and the
+-- epoch for a dead letter (app_log_ts is NULL), so a dead letter, a log from a device with a wrong
+-- clock included, never moves the watermark. kafka_partition and the records' order in it decide
+-- which logs are late (alert/event_logs.sql).
+-- The source keeps a watermark per partition, emitted on every record, trailing that partition's
+-- newest ts by the allowed lateness and one millisecond; the job's is the smallest of them. So a
+-- log on time in its partition is always ahead of it and reaches every window it belongs to (a
+-- window closes when the watermark reaches its last millisecond). No partition is ever taken as
+-- idle: the windows wait for every partition, rather than drop the on-time logs of one that
+-- paused.
 CREATE TABLE event_log_source (
   line    STRING,
-  rowtime AS TO_TIMESTAMP_LTZ(COALESCE(app_log_ts(line, 'event'), 0), 3),
+  kafka_partition INT METADATA FROM 'partition' VIRTUAL,
+  record_time TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+  rowtime AS TO_TIMESTAMP_LTZ(COALESCE(app_log_ts(line, 'event', record_time, ${max_future_ms}), 0), 3),
   proc_time AS PROCTIME(),
   WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND * ${allowed_lateness_s} - INTERVAL '0.001' SECOND
 ) WITH (
@@ -18,6 +23,5 @@ CREATE TABLE event_log_source (
   'properties.group.id' = '${group_id}',
   'scan.startup.mode' = '${kafka_startup_mode}',
   'scan.watermark.emit.strategy' = 'on-event',
-  'scan.watermark.idle-timeout' = '5 s',
   'format' = 'raw'
 );

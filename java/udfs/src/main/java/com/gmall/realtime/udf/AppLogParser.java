@@ -1,5 +1,6 @@
 package com.gmall.realtime.udf;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
@@ -26,6 +27,12 @@ import org.apache.flink.types.Row;
  * after the epoch and before year 9999; an event's {@code evid} is a known one. The fields, and
  * {@code ts} above all (it drives the watermark), are NULL unless the line is valid, so a dead
  * letter never moves event time. Never throws: a bad line must not stop the job.
+ *
+ * <p>{@code parse_app_log(line, log_type, record_time, max_future_ms)} also applies the clock-skew
+ * rule, after all the others: a log whose {@code ts} is more than {@code max_future_ms} ahead of
+ * its Kafka record's timestamp comes from a device with a wrong clock, reason {@code clock skew}.
+ * The jobs call this form; the two-argument one reads logs without their Kafka records (ad-hoc
+ * queries over what the topics hold).
  */
 public class AppLogParser extends ScalarFunction {
 
@@ -49,9 +56,27 @@ public class AppLogParser extends ScalarFunction {
         return parse(line, logType);
     }
 
+    @DataTypeHint("ROW<reason STRING, mid STRING, uid STRING, appid STRING, area STRING, os STRING,"
+            + " ch STRING, vs STRING, evid STRING, pgid STRING, npgid STRING, itemid STRING, ts BIGINT>")
+    public Row eval(String line, String logType,
+                    @DataTypeHint("TIMESTAMP_LTZ(3)") Instant recordTime, Long maxFutureMs) {
+        return parse(line, logType, recordTime, maxFutureMs);
+    }
+
     @Override
     public boolean isDeterministic() {
         return false;
+    }
+
+    /** As {@link #parse(String, String)}, and a valid log too far ahead of its record is rejected. */
+    static Row parse(String line, String logType, Instant recordTime, Long maxFutureMs) {
+        Row row = parse(line, logType);
+        Long ts = (Long) row.getField(TS_POSITION);
+        if (ts != null && recordTime != null && maxFutureMs != null
+                && ts - recordTime.toEpochMilli() > maxFutureMs) {
+            return rejected("clock skew");
+        }
+        return row;
     }
 
     /** The line's row: its reason, and its fields when the reason is NULL. */

@@ -1,16 +1,21 @@
 package com.gmall.realtime.udf;
 
+import java.time.Instant;
+
+import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.functions.ScalarFunction;
 
 /**
- * {@code app_log_ts(line, log_type)}: the {@code ts} of a valid app log line, NULL for a dead
- * letter, by the rules of {@link AppLogParser}. For a source's event time: unlike
- * {@code parse_app_log} it is deterministic, as an event time must be, since the planner computes
- * it both for the watermark and for the rows.
+ * {@code app_log_ts(line, log_type, record_time, max_future_ms)}: the {@code ts} of a valid app log
+ * line, NULL for a dead letter (a device's wrong clock included), by the rules of
+ * {@link AppLogParser}. For a source's event time: unlike {@code parse_app_log} it is
+ * deterministic, as an event time must be, since the planner computes it both for the watermark
+ * and for the rows.
  */
 public class AppLogTime extends ScalarFunction {
 
-    public Long eval(String line, String logType) {
-        return (Long) AppLogParser.parse(line, logType).getField(AppLogParser.TS_POSITION);
+    public Long eval(String line, String logType,
+                     @DataTypeHint("TIMESTAMP_LTZ(3)") Instant recordTime, Long maxFutureMs) {
+        return (Long) AppLogParser.parse(line, logType, recordTime, maxFutureMs).getField(AppLogParser.TS_POSITION);
     }
 }
