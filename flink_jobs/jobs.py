@@ -85,6 +85,7 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
     return {
         "kafka_bootstrap_servers": config.kafka.bootstrap_servers,
         "kafka_startup_mode": config.kafka.startup_mode,
+        "pipeline_name": job.pipeline_name,
         "group_id": job.pipeline_name,
         "transactional_id_prefix": f"{job.pipeline_name}-dead-letters",
         "topic_start": topics.start,
@@ -93,7 +94,9 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
         "topic_order_detail": topics.order_detail,
         "topic_user_info": topics.user_info,
         "topic_dead_letter": topics.dead_letter,
+        "topic_sale_detail_changes": topics.sale_detail_changes,
         "allowed_lateness_s": str(config.time.allowed_lateness_s),
+        "max_future_ms": str(config.time.max_future_s * 1000),
         "jdbc_report_url": f"jdbc:mysql://{mariadb.host}:{mariadb.port}/{mariadb.report_database}",
         "jdbc_source_url": f"jdbc:mysql://{mariadb.host}:{mariadb.port}/{mariadb.source_database}",
         "mariadb_user": mariadb.user,
@@ -167,12 +170,10 @@ def job_settings(config: Config, job: Job) -> dict[str, str]:
         # a view that feeds several sinks runs once, its state kept once: without this each INSERT
         # is optimised apart, prunes the view to its own columns, and gets its own copy of it
         "table.optimizer.reuse-optimize-block-with-digest-enabled": "true",
+        # every operator, sources and sinks included, runs this many subtasks on every deployment
+        "parallelism.default": str(config.parallelism),
         **dict(job.table_options),
     }
-    if config.flink.deployment != "application":
-        # a client creates its environment with one subtask per local core, which would be the
-        # job's parallelism on the session cluster; the local topics have one partition each
-        settings["parallelism.default"] = "1"
     if config.flink.deployment != "application" or config.flink.checkpoint_dir:
         settings["execution.checkpointing.dir"] = f"{checkpoint_root(config).rstrip('/')}/{job.name}"
     return settings

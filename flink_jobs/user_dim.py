@@ -29,10 +29,10 @@ JOB = Job(
     views=("user_dim/user_changes",),
     outputs="user_dim/insert",
     python_functions=python_functions,
-    # one writer keeps every user's changes in topic order; a batch is at most 1000 messages or
-    # 100 ms, whichever comes first
+    # each source subtask's writer applies its partitions' messages in order (Canal partitions
+    # user_info's changes by id, so a user's changes are in order); a batch is at most 1000
+    # messages or 100 ms, whichever comes first
     table_options=(
-        ("parallelism.default", "1"),
         ("python.fn-execution.arrow.batch.size", "1000"),
         ("python.fn-execution.bundle.size", "1000"),
         ("python.fn-execution.bundle.time", "100"),

@@ -3,6 +3,7 @@ reaches a sink and how often a record is parsed are properties of the plan, whic
 handful of rows shows reliably."""
 
 import dataclasses
+import json
 import re
 
 import pytest
@@ -19,6 +20,30 @@ def explained(config, job_name: str) -> tuple[str, str]:
     plan = statement_set.explain(ExplainDetail.CHANGELOG_MODE)
     execution = plan.index("== Optimized Execution Plan ==")
     return plan[plan.index("== Optimized Physical Plan =="):execution], plan[execution:]
+
+
+def stream_graph(config, job_name: str) -> list[dict]:
+    """The job's operators as Flink will run them: each with its parallelism and its inputs' exchange."""
+    config = dataclasses.replace(config, flink=dataclasses.replace(config.flink, deployment="embedded"))
+    _t_env, statement_set = jobs.build(config, jobs.get(job_name))
+    plan = statement_set.explain(ExplainDetail.JSON_EXECUTION_PLAN)
+    graph = plan[plan.index("== Physical Execution Plan =="):]
+    return json.loads(graph[graph.index("{"):])["nodes"]
+
+
+@pytest.mark.parametrize("job_name", jobs.JOB_NAMES)
+def test_every_operator_runs_at_the_configured_parallelism_with_no_singleton_exchange(config, job_name):
+    config = dataclasses.replace(config, kafka=dataclasses.replace(config.kafka, partitions=3))
+    nodes = stream_graph(config, job_name)
+    assert config.parallelism == 3  # one subtask per partition, by default
+    assert {(node["contents"], node["parallelism"]) for node in nodes} == {(node["contents"], 3) for node in nodes}
+    exchanges = {edge["ship_strategy"] for node in nodes for edge in node.get("predecessors", [])}
+    assert exchanges <= {"FORWARD", "HASH", "REBALANCE"}, exchanges  # GLOBAL: everything to one task
+
+
+def test_flink_parallelism_overrides_the_partition_count(config):
+    config = dataclasses.replace(config, flink=dataclasses.replace(config.flink, parallelism=4))
+    assert {node["parallelism"] for node in stream_graph(config, "dau")} == {4}
 
 
 def sink_input_changelog(plan: str, table: str) -> set[str]:
@@ -39,7 +64,7 @@ def test_the_order_info_hbase_sink_gets_no_update_before(config):
 @pytest.mark.parametrize("job_name, log_type", [("dau", "startup"), ("alert", "event")])
 def test_each_app_log_is_parsed_once_for_all_the_outputs(config, job_name, log_type):
     _plan, execution = explained(config, job_name)
-    assert execution.count(f"parse_app_log(line, '{log_type}')") == 1
+    assert execution.count(f"parse_app_log(line, '{log_type}', ") == 1
     assert execution.count("OverAggregate(") == 1  # and judged late or on time once
 
 
