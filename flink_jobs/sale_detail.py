@@ -36,8 +36,8 @@ def java_functions(config: Config) -> dict:
 JOB = Job(
     name="sale-detail",
     description=__doc__.splitlines()[0],
-    tables=("order_detail_source", "order_info_source", "user_info_source", "sale_detail_sink",
-            "dead_letter_sink"),
+    tables=("order_detail_source", "order_info_source", "user_info_source", "sale_detail_changes",
+            "sale_detail_sink", "dead_letter_sink"),
     views=("sale_detail/order_lines", "sale_detail/sale_details", "sale_detail/order_detail_dead_letters"),
     outputs="sale_detail/insert",
     elasticsearch_templates=("gmall_sale_detail",),
