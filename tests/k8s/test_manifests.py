@@ -5,6 +5,7 @@ Kubernetes Operator release pinned in java/k8s-schemas/pom.xml), and deploys wha
 from __future__ import annotations
 
 import base64
+import math
 import re
 import tomllib
 
@@ -45,6 +46,47 @@ def main_container(deployment: dict) -> dict:
 
 def env_of(deployment: dict) -> dict[str, dict]:
     return {var["name"]: var for var in main_container(deployment).get("env", [])}
+
+
+def pod_config(rendered, deployment: dict, folder) -> config_module.Config:
+    """The configuration the job of ``deployment`` runs with: the file its pods mount (from the
+    rendered ConfigMap), read by :func:`flink_jobs.config.load` with the environment they get (the
+    Secret's values where the overlay renders it) and a state directory of ``folder``, so that no
+    credentials file of this machine is read."""
+    config_maps = {cm["metadata"]["name"]: cm for cm in rendered.of_kind("ConfigMap")}
+    secrets = {s["metadata"]["name"]: s for s in rendered.of_kind("Secret")}
+    name, env = deployment["metadata"]["name"], env_of(deployment)
+    volumes = {v["name"]: v for v in deployment["spec"]["podTemplate"]["spec"]["volumes"]}
+    config_file = env[config_module.CONFIG_FILE_ENV]["value"]
+    mount = next(m for m in main_container(deployment)["volumeMounts"]
+                 if config_file.startswith(m["mountPath"].rstrip("/") + "/"))
+    config_map = config_maps[volumes[mount["name"]]["configMap"]["name"]]
+    key = config_file.removeprefix(mount["mountPath"].rstrip("/") + "/")
+    assert key in config_map["data"], f"{name}: {config_file} is not in {config_map['metadata']['name']}"
+    (folder / key).write_text(config_map["data"][key])
+
+    environ = {"GMALL_STACK_STATE_DIR": str(folder / "state")}
+    for var, spec in env.items():
+        if "value" in spec:
+            environ[var] = spec["value"]
+        elif spec["valueFrom"]["secretKeyRef"]["name"] in secrets:
+            ref = spec["valueFrom"]["secretKeyRef"]
+            environ[var] = base64.b64decode(secrets[ref["name"]]["data"][ref["key"]]).decode()
+    return config_module.load(str(folder / key), environ)
+
+
+def operator_parallelism(spec: dict) -> int:
+    """The ``parallelism.default`` the operator gives the application cluster, as its
+    FlinkConfigBuilder derives it: TaskManager replicas × slots when replicas are set (job.parallelism
+    is then ignored), otherwise job.parallelism."""
+    replicas = spec.get("taskManager", {}).get("replicas")
+    if replicas is not None:
+        return replicas * task_slots(spec)
+    return spec["job"]["parallelism"]
+
+
+def task_slots(spec: dict) -> int:
+    return int(spec["flinkConfiguration"].get("taskmanager.numberOfTaskSlots", "1"))
 
 
 def memory_mib(value: str) -> int:
@@ -156,31 +198,51 @@ def test_credentials_come_only_from_the_secret(rendered, fake_credentials):
 def test_jobs_load_their_configuration(rendered, fake_credentials, tmp_path):
     """The configuration file mounted in the pods, with the environment they get, is one the jobs
     accept, runs them as applications and leaves their state directories to the FlinkDeployment."""
-    config_maps = {cm["metadata"]["name"]: cm for cm in rendered.of_kind("ConfigMap")}
-    secrets = {s["metadata"]["name"]: s for s in rendered.of_kind("Secret")}
     for dep in rendered.of_kind("FlinkDeployment"):
-        name, env = dep["metadata"]["name"], env_of(dep)
-        volumes = {v["name"]: v for v in dep["spec"]["podTemplate"]["spec"]["volumes"]}
-        config_file = env[config_module.CONFIG_FILE_ENV]["value"]
-        mount = next(m for m in main_container(dep)["volumeMounts"]
-                     if config_file.startswith(m["mountPath"].rstrip("/") + "/"))
-        config_map = config_maps[volumes[mount["name"]]["configMap"]["name"]]
-        key = config_file.removeprefix(mount["mountPath"].rstrip("/") + "/")
-        assert key in config_map["data"], f"{name}: {config_file} is not in {config_map['metadata']['name']}"
-        (tmp_path / key).write_text(config_map["data"][key])
-
-        environ = {"GMALL_STACK_STATE_DIR": str(tmp_path / "state")}
-        for var, spec in env.items():
-            if "value" in spec:
-                environ[var] = spec["value"]
-            elif spec["valueFrom"]["secretKeyRef"]["name"] in secrets:
-                ref = spec["valueFrom"]["secretKeyRef"]
-                environ[var] = base64.b64decode(secrets[ref["name"]]["data"][ref["key"]]).decode()
-        config = config_module.load(str(tmp_path / key), environ)
+        name = dep["metadata"]["name"]
+        config = pod_config(rendered, dep, tmp_path)
         assert config.flink.deployment == "application", name
         assert config.flink.checkpoint_dir == "", f"{name}: the job would override state.checkpoints.dir"
         if rendered.overlay == "local":
             assert config.mariadb.password == fake_credentials["mariadb-password"], name
+
+
+def test_parallelism_is_the_configurations(rendered, tmp_path):
+    """Each job sets its parallelism itself, from its configuration (flink.parallelism, or one
+    subtask per partition of the topics): the FlinkDeployment must ask for the same, and its
+    TaskManagers must have the slots for it."""
+    overlay_file = K8S_DIR / "overlays" / rendered.overlay / "gmall-rt.toml"
+    overlay_config = config_module.load(str(overlay_file),
+                                        environ={"GMALL_STACK_STATE_DIR": str(tmp_path / "state")})
+    errors = []
+    for dep in rendered.of_kind("FlinkDeployment"):
+        name, spec = dep["metadata"]["name"], dep["spec"]
+        parallelism = pod_config(rendered, dep, tmp_path).parallelism
+        assert parallelism == overlay_config.parallelism, f"{name}: the pods get another configuration"
+        if spec["job"]["parallelism"] != parallelism:
+            errors.append(f"{name}: job.parallelism {spec['job']['parallelism']}, the configuration's "
+                          f"parallelism {parallelism} (kafka.partitions {overlay_config.kafka.partitions}, "
+                          f"flink.parallelism {overlay_config.flink.parallelism})")
+        if "replicas" in spec.get("taskManager", {}) and operator_parallelism(spec) != parallelism:
+            errors.append(f"{name}: taskManager.replicas × slots gives the cluster parallelism "
+                          f"{operator_parallelism(spec)} (job.parallelism is then ignored), the job runs {parallelism}")
+        conf = spec["flinkConfiguration"]
+        # either would make the JobManager rescale the job's vertices away from the configuration
+        for key in ("pipeline.parallelism-overrides", "job.autoscaler.enabled"):
+            if key in conf and conf[key] not in ("", "false"):
+                errors.append(f"{name}: {key} is set; the parallelism is the configuration's")
+        # the operator starts taskManager.replicas TaskManagers, or (native mode, replicas unset)
+        # Flink starts as many as the job's slots need: ceil(parallelism / slots)
+        slots = task_slots(spec)
+        taskmanagers = spec.get("taskManager", {}).get("replicas") or math.ceil(parallelism / slots)
+        capacity = min(taskmanagers * slots, int(conf.get("slotmanager.number-of-slots.max", 2**31 - 1)))
+        if capacity < parallelism:
+            errors.append(f"{name}: {taskmanagers} TaskManager(s) of {slots} slot(s), at most {capacity} "
+                          f"slots, cannot hold parallelism {parallelism}")
+        if taskmanagers * slots - parallelism >= slots:
+            errors.append(f"{name}: {taskmanagers} TaskManagers of {slots} slots for parallelism "
+                          f"{parallelism} leave a whole TaskManager idle")
+    assert not errors, f"overlays/{rendered.overlay} ({overlay_file.name}):\n" + "\n".join(errors)
 
 
 def test_every_reference_resolves(rendered):
