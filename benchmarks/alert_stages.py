@@ -3,18 +3,16 @@ longer prefixes of the job's own logic, each ending in a sink that discards, so 
 stage to the next is what that stage costs.
 
     .venv/bin/python -m benchmarks.alert_stages [--backlog 2000000] [--density 1000] [--devices 20000]
+                                                [--partitions 2] [--parallelism 0]
 
 Stages: every log read, parsed and judged late or on time (sql/alert/event_logs.sql); what each
 device did in each sliding 5-minute window (sql/alert/device_windows.sql, keyed state in RocksDB).
 The whole job, with its Elasticsearch and dead-letter sinks, is ``benchmarks.alert``; the backlog
 is the same kind (the mock generator's event logs spread over event time at --density logs/s)."""
 
-import argparse
-import time
-
 from benchmarks import harness
-from benchmarks.alert import event_logs
-from flink_jobs import alert, config as config_module
+from benchmarks.alert import event_logs, event_time_start
+from flink_jobs import alert
 
 STAGES = {
     "parsed and judged": "SELECT reason FROM event_logs",
@@ -23,19 +21,20 @@ STAGES = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.benchmark_arguments(__doc__.splitlines()[0])
     parser.add_argument("--backlog", type=int, default=2_000_000, help="mock logs per stage (events are ~80%%)")
     parser.add_argument("--density", type=float, default=1_000, help="backlog logs per second of event time")
     parser.add_argument("--devices", type=int, default=20_000)
     args = parser.parse_args()
-    first_ts = int(time.time() * 1000) - 86_400_000
+    span_ms = int(args.backlog / args.density * 1000)
+    first_ts = event_time_start(span_ms)
 
     def backlog(config, tag: str) -> int:
-        values = event_logs(args.backlog, first_ts, int(args.backlog / args.density * 1000), args.devices, 1, tag)
-        harness.produce(config, config.topics.event, values)
-        return len(values)
+        records = event_logs(args.backlog, first_ts, span_ms, args.devices, 1, tag)
+        harness.produce(config, config.topics.event, records)
+        return len(records)
 
-    harness.run_stages(config_module.load(), alert.JOB, STAGES, "event logs", ("event",), backlog)
+    harness.run_stages(harness.configured(args), alert.JOB, STAGES, "event logs", ("event",), backlog)
 
 
 if __name__ == "__main__":

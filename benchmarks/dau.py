@@ -2,6 +2,7 @@
 with checkpoints on, and start-to-report latency p50/p99 at a fixed rate.
 
     .venv/bin/python -m benchmarks.dau [--backlog 1000000] [--rate 5000] [--seconds 60]
+                                       [--partitions 2] [--parallelism 0]
 
 Runs on the local stack against its own topics and report database (gmall_bench)."""
 
@@ -14,12 +15,13 @@ from flink_jobs import dau
 
 
 def start_logs(count: int, devices: int, first_ts: int, seed: int, unique: bool = False):
+    """(mid, start log) pairs, 10 ms of event time apart, keyed by mid as the producers of logs do."""
     rnd = random.Random(seed)
     for n in range(count):
         mid = f"bench_{seed}_{n}" if unique else f"mid_{rnd.randrange(devices)}"
-        yield json.dumps({"type": "startup", "mid": mid, "uid": str(rnd.randrange(10_000)), "appid": "gmall2020",
-                          "area": "beijing", "os": "ios", "ch": "appstore", "vs": "1.2.0",
-                          "ts": first_ts + n * 10})
+        yield mid, json.dumps({"type": "startup", "mid": mid, "uid": str(rnd.randrange(10_000)),
+                               "appid": "gmall2020", "area": "beijing", "os": "ios", "ch": "appstore", "vs": "1.2.0",
+                               "ts": first_ts + n * 10})
 
 
 def backlog_logs(count: int, devices: int):

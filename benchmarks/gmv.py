@@ -2,6 +2,7 @@
 to HBase and MariaDB with checkpoints on, and change-to-report latency p50/p99 at a fixed rate.
 
     .venv/bin/python -m benchmarks.gmv [--backlog 300000] [--rate 5000] [--seconds 60]
+                                       [--partitions 2] [--parallelism 0]
 
 Runs on the local stack against its own topics and report database (gmall_bench). The changes are
 written straight to the topic as Canal writes them, so MariaDB and Canal do not bound the rate."""
@@ -15,8 +16,9 @@ from flink_jobs import gmv
 
 
 def order_changes(count: int, first_id: int, seed: int, updates: bool = True):
-    """Canal messages: inserts of new orders, and (when updates) a status and amount change of an
-    earlier one for every third message."""
+    """(order id, Canal message) pairs: inserts of new orders, and (when updates) a status and amount
+    change of an earlier one for every third message; keyed by the row's primary key, as Canal
+    partitions a table's changes, so an order's changes stay in one partition, in order."""
     rnd = random.Random(seed)
     now = datetime.datetime.now().replace(microsecond=0)
     for n in range(count):
@@ -29,8 +31,9 @@ def order_changes(count: int, first_id: int, seed: int, updates: bool = True):
                "user_id": str(rnd.randrange(1, 1000)), "create_time": now.strftime("%Y-%m-%d %H:%M:%S"),
                "province_id": str(rnd.randrange(1, 35))}
         old = [{"order_status": "1001"}] if change == "UPDATE" else None
-        yield json.dumps({"data": [row], "old": old, "database": "gmall", "table": "order_info", "type": change,
-                          "isDdl": False, "pkNames": ["id"], "es": 0, "ts": 0}, ensure_ascii=False)
+        yield row["id"], json.dumps({"data": [row], "old": old, "database": "gmall", "table": "order_info",
+                                     "type": change, "isDdl": False, "pkNames": ["id"], "es": 0, "ts": 0},
+                                    ensure_ascii=False)
 
 
 def main() -> None:

@@ -3,16 +3,22 @@ two measurements — sustained records/s from Kafka to the sinks with checkpoint
 record-to-sink latency at a fixed input rate.
 
 Throughput: a backlog of records is produced first, then the job is submitted. Two rates:
-- steady: the offset the job's Kafka reader has reached (its ``currentOffset`` metric, polled every
-  half second; the REST API refreshes it every second on the local stack), from 10% to 90% of the
-  backlog. Once the job's buffers are full it reads only as fast as its slowest operator and its
-  sinks take records, and the first and last tenth (start-up, the tail) are left out. This is the
-  figure to compare.
+- steady: the offsets the job's Kafka reader has reached, summed over the topic's partitions (its
+  ``currentOffset`` metrics, polled every half second; the REST API refreshes them every second on
+  the local stack), from 10% to 90% of the backlog. Once the job's buffers are full it reads only
+  as fast as its slowest operator and its sinks take records, and the first and last tenth
+  (start-up, the tail) are left out. This is the figure to compare.
 - between commits: the job commits its Kafka offsets when a checkpoint completes, which is also
-  when its sinks have flushed; the rate between the first and the last commit. Coarse: a commit
-  waits for a checkpoint, which under back-pressure comes late.
+  when its sinks have flushed; the rate between the first and the last commit (offsets summed over
+  the partitions). Coarse: a commit waits for a checkpoint, which under back-pressure comes late.
 Latency: records are produced at a fixed rate, each one adding one to a counter the report table
 shows; polling that table tells when each record had arrived in the sink.
+
+Scale: every benchmark takes --partitions (of each of its topics; default kafka.partitions) and
+--parallelism (of every operator of the job; default flink.parallelism, 0: one subtask per
+partition), and says in each result at which it measured. Records are keyed as the producers of
+the stack key them (app logs by mid, Canal changes by the row's primary key) and partitioned as
+Kafka's Java clients do (murmur2); offsets and rates are summed over the partitions of a topic.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import time
 import uuid
 from typing import Callable, Iterable
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from flink_jobs import clients, flink_rest, jobs
@@ -36,13 +42,46 @@ from flink_jobs.stack.service import StackError
 BENCH_REPORT_DATABASE = "gmall_bench"
 
 
+def benchmark_arguments(description: str) -> argparse.ArgumentParser:
+    """A parser with the options every benchmark takes, --partitions and --parallelism (see
+    :func:`configured`); a benchmark adds its own before parsing."""
+    base = config_module.load()
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--partitions", type=int, default=base.kafka.partitions,
+                        help="partitions of each of the benchmark's topics (default: kafka.partitions, %(default)s)")
+    parser.add_argument("--parallelism", type=int, default=base.flink.parallelism,
+                        help="subtasks of every operator of the job, sources and sinks included (default: "
+                             "flink.parallelism, %(default)s; 0: one per partition)")
+    return parser
+
+
+def configured(args: argparse.Namespace) -> Config:
+    """The configuration, at the partitions and parallelism of ``args`` (from :func:`benchmark_arguments`)."""
+    base = config_module.load()
+    try:
+        return config_module.validate(dataclasses.replace(
+            base,
+            kafka=dataclasses.replace(base.kafka, partitions=args.partitions),
+            flink=dataclasses.replace(base.flink, parallelism=args.parallelism),
+        ))
+    except config_module.ConfigError as exc:
+        raise SystemExit(f"--partitions {args.partitions} --parallelism {args.parallelism}: {exc}") from None
+
+
+def scale(config: Config) -> str:
+    """At which scale a result was measured, for the lines that print it."""
+    partitions = config.kafka.partitions
+    return f"parallelism {config.parallelism}, {partitions} partition{'' if partitions == 1 else 's'}"
+
+
 def isolated_config(config: Config, *topics: str) -> Config:
     """The configuration with fresh topics (the named fields of TopicsConfig, and the dead-letter
-    topic) and its own report database."""
+    topic), each of ``kafka.partitions`` partitions, and its own report database."""
     suffix = uuid.uuid4().hex[:8]
     names = {field: f"bench_{field}_{suffix}" for field in (*topics, "dead_letter")}
     admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
-    for future in admin.create_topics([NewTopic(name, 1, 1) for name in names.values()]).values():
+    new_topics = [NewTopic(name, config.kafka.partitions, 1) for name in names.values()]
+    for future in admin.create_topics(new_topics).values():
         future.result()
     mariadb = Stack(config).service("mariadb")
     # emptied for each measurement (the job creates its report tables again)
@@ -55,33 +94,69 @@ def isolated_config(config: Config, *topics: str) -> Config:
     )
 
 
-def produce(config: Config, topic: str, values: Iterable[str], rate: float = 0) -> list[float]:
-    """Send ``values`` (at ``rate`` per second, or as fast as possible); returns each send time."""
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    times: list[float]  # time.monotonic() when each record was handed to the producer
+    partitions: list[int]  # the partition each record went to
+
+
+def produce(config: Config, topic: str, records: Iterable[tuple[str, str]], rate: float = 0) -> Sent:
+    """Send ``records``, (key, value) pairs (at ``rate`` per second, or as fast as possible), each
+    to the partition of its key as Kafka's Java clients choose it (murmur2): the keys are the
+    producer contract's, a log's mid, a Canal change's primary key."""
     producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers, "linger.ms": 5,
-                         "compression.type": "none", "queue.buffering.max.messages": 1_000_000})
-    sent, started = [], time.monotonic()
-    for n, value in enumerate(values):
+                         "compression.type": "none", "queue.buffering.max.messages": 1_000_000,
+                         "partitioner": "murmur2_random"})
+    sent: list[float] = []
+    partitions: list[int] = []
+    errors: list[object] = []
+
+    def delivered(n: int):
+        def report(error, message) -> None:
+            if error is not None:
+                errors.append(error)
+            else:
+                partitions[n] = message.partition()
+        return report
+
+    started = time.monotonic()
+    for n, (key, value) in enumerate(records):
         if rate:
             delay = started + n / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+        partitions.append(-1)
         while True:
             try:
-                producer.produce(topic, value.encode())
+                producer.produce(topic, value.encode(), key.encode(), on_delivery=delivered(n))
                 break
             except BufferError:
                 producer.poll(0.05)
         sent.append(time.monotonic())
         producer.poll(0)
     producer.flush()
-    return sent
+    if errors:
+        raise SystemExit(f"{len(errors):,} records were not delivered to {topic}, the first: {errors[0]}")
+    return Sent(sent, partitions)
 
 
-def committed(config: Config, group: str, topic: str) -> int:
+def topic_partitions(config: Config, topic: str) -> list[int]:
+    """The partitions ``topic`` has."""
+    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
+    metadata = admin.list_topics(topic, timeout=10).topics[topic]
+    if metadata.error is not None:
+        raise KafkaException(metadata.error)
+    return sorted(metadata.partitions)
+
+
+def committed(config: Config, group: str, topic: str, partitions: list[int] | None = None) -> int:
+    """The offsets ``group`` has committed on ``topic``, summed over its partitions (the records
+    it has taken, of all partitions)."""
+    partitions = topic_partitions(config, topic) if partitions is None else partitions
     consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": group})
     try:
-        [partition] = consumer.committed([TopicPartition(topic, 0)], timeout=10)
-        return max(partition.offset, 0)
+        offsets = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
+        return sum(max(partition.offset, 0) for partition in offsets)  # no commit yet: a negative offset
     finally:
         consumer.close()
 
@@ -97,18 +172,31 @@ class Throughput:
 
 
 class _ReadOffset:
-    """How far the job's slowest reader of ``topic`` has read, or None before its source runs; the
-    metric is looked up once it exists, and only read after that."""
+    """How far the job's slowest reader of ``topic`` has read, its offsets summed over the topic's
+    partitions, or None before its source reads them all. Each partition's ``currentOffset`` metric
+    is on whichever source subtask reads it (summed over the subtasks, the others have none); the
+    metrics are looked up until every reader of the topic has one for each partition, and only read
+    after that."""
 
-    def __init__(self, config: Config, job_id: str, topic: str):
+    def __init__(self, config: Config, job_id: str, topic: str, partitions: list[int]):
         self.config, self.job_id = config, job_id
-        self.suffix = f"KafkaSourceReader.topic.{topic}.partition.0.currentOffset"
-        self.paths: list[str] = []
+        self.suffixes = [f"KafkaSourceReader.topic.{topic}.partition.{p}.currentOffset" for p in partitions]
+        self.readers: list[list[str]] = []  # for each vertex reading the topic, a path per partition
+
+    def _find(self) -> list[list[str]]:
+        by_vertex: dict[str, list[str]] = {}
+        for suffix in self.suffixes:
+            for path in flink_rest.find_metrics(self.config, self.job_id, suffix):
+                by_vertex.setdefault(path.split("?", 1)[0], []).append(path)
+        readers = list(by_vertex.values())
+        return readers if readers and all(len(paths) == len(self.suffixes) for paths in readers) else []
 
     def __call__(self) -> int | None:
         try:
-            self.paths = self.paths or flink_rest.find_metrics(self.config, self.job_id, self.suffix)
-            offsets = flink_rest.read_metrics(self.config, self.paths)
+            self.readers = self.readers or self._find()
+            # a partition not read yet reports a negative offset
+            offsets = [sum(max(offset, 0) for offset in flink_rest.read_metrics(self.config, paths))
+                       for paths in self.readers]
         except StackError:
             return None
         return min(offsets) if offsets else None
@@ -144,19 +232,20 @@ def run_stages(base: Config, job: jobs.Job, stages: dict[str, str], unit: str, t
         tag = timed.rsplit("_", 1)[-1]
         total = backlog(config, tag)
         rate = stage_rate(config, dataclasses.replace(job, name=f"{job.name}-stage-{tag}"), timed, total, query)
-        print(f"{job.name} up to '{stage}': {rate.describe(unit)}", flush=True)
+        print(f"{job.name} up to '{stage}' ({scale(config)}): {rate.describe(unit)}", flush=True)
 
 
 def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, limit_s: float = 900) -> Throughput:
     """How fast the running job ``job_id`` (Kafka group ``group``) takes a backlog of ``total``
-    records of ``topic``; cancels the job when it has read them all."""
+    records of ``topic`` (of all its partitions); cancels the job when it has read them all."""
     commits: list[tuple[float, int]] = []
     reads: list[tuple[float, int]] = []
-    read_offset = _ReadOffset(config, job_id, topic)
+    partitions = topic_partitions(config, topic)
+    read_offset = _ReadOffset(config, job_id, topic, partitions)
     deadline = time.monotonic() + limit_s
     try:
         while time.monotonic() < deadline:
-            offset, read = committed(config, group, topic), read_offset()
+            offset, read = committed(config, group, topic, partitions), read_offset()
             now = time.monotonic()
             # the REST API refreshes metrics now and then: only a new value is a new sample
             if read is not None and 0.1 * total <= read <= 0.9 * total and (not reads or read != reads[-1][1]):
@@ -178,7 +267,7 @@ def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, 
     return Throughput(steady=_rate(reads), committed=_rate([first, commits[-1]]) if commits[-1] is not first else None)
 
 
-def latency(config: Config, job: jobs.Job, topic: str, values: list[str], rate: float,
+def latency(config: Config, job: jobs.Job, topic: str, records: list[tuple[str, str]], rate: float,
             counted: Callable[[], int]) -> tuple[float, float]:
     """p50 and p99 seconds from sending each record to the sink showing it (``counted()`` is the
     number of records the sink shows so far)."""
@@ -188,11 +277,11 @@ def latency(config: Config, job: jobs.Job, topic: str, values: list[str], rate: 
         import threading
 
         sent: list[float] = []
-        producer = threading.Thread(target=lambda: sent.extend(produce(config, topic, values, rate)))
+        producer = threading.Thread(target=lambda: sent.extend(produce(config, topic, records, rate).times))
         producer.start()
         arrivals: list[float] = []
-        deadline = time.monotonic() + len(values) / rate + 120
-        while len(arrivals) < len(values) and time.monotonic() < deadline:
+        deadline = time.monotonic() + len(records) / rate + 120
+        while len(arrivals) < len(records) and time.monotonic() < deadline:
             shown = counted()
             now = time.monotonic()
             arrivals.extend([now] * (shown - len(arrivals)))
@@ -200,8 +289,8 @@ def latency(config: Config, job: jobs.Job, topic: str, values: list[str], rate: 
         producer.join()
     finally:
         flink_rest.cancel(config, job_id)
-    if len(arrivals) < len(values):
-        raise SystemExit(f"only {len(arrivals):,} of {len(values):,} records reached the sink")
+    if len(arrivals) < len(records):
+        raise SystemExit(f"only {len(arrivals):,} of {len(records):,} records reached the sink")
     delays = sorted(arrival - send for arrival, send in zip(arrivals, sent))
     return statistics.median(delays), delays[int(len(delays) * 0.99) - 1]
 
@@ -218,30 +307,34 @@ def report_count(config: Config, query: str) -> Callable[[], int]:
 
 
 def report_benchmark_arguments(description: str, backlog: int, rate: float = 5_000, seconds: float = 60):
-    """The options every report benchmark takes; a benchmark may add its own before parsing."""
-    parser = argparse.ArgumentParser(description=description)
+    """The options every report benchmark takes (those of every benchmark too); a benchmark may
+    add its own before parsing."""
+    parser = benchmark_arguments(description)
     parser.add_argument("--backlog", type=int, default=backlog, help="records for the throughput run")
     parser.add_argument("--rate", type=float, default=rate, help="records/s for the latency run")
     parser.add_argument("--seconds", type=float, default=seconds, help="length of the latency run")
     return parser
 
 
-def run_report_benchmark(args, job: jobs.Job, topic: str, unit: str, backlog: Callable[[int], Iterable[str]],
-                         fresh: Callable[[int], list[str]], count_query: str) -> None:
+def run_report_benchmark(args, job: jobs.Job, topic: str, unit: str,
+                         backlog: Callable[[int], Iterable[tuple[str, str]]],
+                         fresh: Callable[[int], list[tuple[str, str]]], count_query: str) -> None:
     """A sustained rate over ``backlog(n)`` records, then the latency of ``fresh(n)`` records sent at
-    ``args.rate``, each adding one to what ``count_query`` counts in the report database."""
-    base = config_module.load()
+    ``args.rate``, each adding one to what ``count_query`` counts in the report database (records
+    as :func:`produce` takes them, (key, value) pairs)."""
+    base = configured(args)
 
     config = isolated_config(base, topic)
     topic_name = getattr(config.topics, topic)
     print(f"{job.name}: producing a backlog of {args.backlog:,} {unit}")
     produce(config, topic_name, backlog(args.backlog))
     rate = throughput(config, job, topic_name, args.backlog)
-    print(f"{job.name}: sustained {rate.describe(unit)} from Kafka to the sinks, checkpoints every "
-          f"{config.flink.checkpoint_interval_ms} ms")
+    print(f"{job.name} ({scale(config)}): sustained {rate.describe(unit)} from Kafka to the sinks, "
+          f"checkpoints every {config.flink.checkpoint_interval_ms} ms")
 
     config = isolated_config(base, topic)
     topic_name = getattr(config.topics, topic)
     p50, p99 = latency(config, job, topic_name, fresh(int(args.rate * args.seconds)), args.rate,
                        report_count(config, count_query))
-    print(f"{job.name}: at {args.rate:,.0f} {unit}/s, record-to-MariaDB latency p50 {p50:.3f} s, p99 {p99:.3f} s")
+    print(f"{job.name} ({scale(config)}): at {args.rate:,.0f} {unit}/s, record-to-MariaDB latency "
+          f"p50 {p50:.3f} s, p99 {p99:.3f} s")

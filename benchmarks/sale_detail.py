@@ -4,16 +4,17 @@ user read from Redis through the batched, cached look-up; and line-to-search lat
 fixed rate.
 
     .venv/bin/python -m benchmarks.sale_detail [--backlog 200000] [--rate 2000] [--seconds 60]
-        [--users 20000]
+        [--users 20000] [--partitions 2] [--parallelism 0]
 
-Runs on the local stack against its own topics, under a job name of its own, with users (ids from
-10**12) only in Redis, and order dates in 2032 (indices gmall_sale_detail-2032-*, deleted after).
-The changes are written straight to the topics as Canal writes them, so MariaDB and Canal do not
-bound the rate. Latency includes Elasticsearch's refresh (1 s) and the sink's bulk flush (1 s)."""
+Runs on the local stack against its own topics (the sources and sale_detail_changes), under a job
+name of its own, with users (ids from 10**12) only in Redis, and order dates in 2032 (indices
+gmall_sale_detail-2032-*, deleted after). The changes are written straight to the topics as Canal
+writes them, keyed by primary key, so MariaDB and Canal do not bound the rate. Latency includes
+the wait for the checkpoint that commits the documents' Kafka transaction (sale_detail_changes,
+up to flink.checkpoint_interval_ms), Elasticsearch's refresh (1 s) and the sink's bulk flush (1 s)."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime
 import json
@@ -21,16 +22,19 @@ import random
 import uuid
 
 from benchmarks import harness
-from flink_jobs import clients, config as config_module, sale_detail
+from flink_jobs import clients, sale_detail
 
 LINES_PER_ORDER = 4
 USER_BASE = 10**12
+# the job's topics: its sources, and the documents' on their way to Elasticsearch
+TOPICS = ("order_info", "order_detail", "user_info", "sale_detail_changes")
 
 
-def message(table: str, row: dict) -> str:
-    return json.dumps({"data": [{k: None if v is None else str(v) for k, v in row.items()}], "old": None,
-                       "database": "gmall", "table": table, "type": "INSERT", "isDdl": False, "pkNames": ["id"],
-                       "es": 0, "ts": 0}, ensure_ascii=False)
+def message(table: str, row: dict) -> tuple[str, str]:
+    """(primary key, Canal message of the row's insert): keyed as Canal partitions a table's changes."""
+    return str(row["id"]), json.dumps(
+        {"data": [{k: None if v is None else str(v) for k, v in row.items()}], "old": None, "database": "gmall",
+         "table": table, "type": "INSERT", "isDdl": False, "pkNames": ["id"], "es": 0, "ts": 0}, ensure_ascii=False)
 
 
 def orders_and_lines(lines: int, first_id: int, day: datetime.date, users: int, seed: int):
@@ -81,28 +85,29 @@ def es_count(config, day: datetime.date):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.benchmark_arguments(__doc__.splitlines()[0])
     parser.add_argument("--backlog", type=int, default=200_000, help="order lines for the throughput run")
     parser.add_argument("--rate", type=float, default=2_000, help="order lines/s for the latency run")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=20_000)
     args = parser.parse_args()
-    base = config_module.load()
+    base = harness.configured(args)
     suffix = uuid.uuid4().hex[:8]
     job = dataclasses.replace(sale_detail.JOB, name=f"sale-detail-bench-{suffix}")
     days = [datetime.date(2032, 1, 1) + datetime.timedelta(days=random.randrange(300)) for _ in range(2)]
     load_users(base, args.users)
     try:
-        config = harness.isolated_config(base, "order_info", "order_detail", "user_info")
+        config = harness.isolated_config(base, *TOPICS)
         orders, details = orders_and_lines(args.backlog, 10**12, days[0], args.users, 1)
         print(f"sale-detail: producing a backlog of {len(details):,} order lines ({len(orders):,} orders)")
         harness.produce(config, config.topics.order_info, orders)
         harness.produce(config, config.topics.order_detail, details)
         rate = harness.throughput(config, job, config.topics.order_detail, len(details))
-        print(f"sale-detail: sustained {rate.describe('order lines')} from Kafka to Elasticsearch, every user "
-              f"looked up in Redis, checkpoints every {config.flink.checkpoint_interval_ms} ms")
+        print(f"sale-detail ({harness.scale(config)}): sustained {rate.describe('order lines')} from Kafka to "
+              f"Elasticsearch, every user looked up in Redis, checkpoints every "
+              f"{config.flink.checkpoint_interval_ms} ms")
 
-        config = harness.isolated_config(base, "order_info", "order_detail", "user_info")
+        config = harness.isolated_config(base, *TOPICS)
         job = dataclasses.replace(job, name=f"sale-detail-bench-{suffix}-latency")
         count = int(args.rate * args.seconds)
         orders, details = orders_and_lines(count, 2 * 10**12, days[1], args.users, 2)
@@ -110,7 +115,7 @@ def main() -> None:
         harness.produce(config, config.topics.order_info, orders)
         p50, p99 = harness.latency(config, job, config.topics.order_detail, details, args.rate,
                                    es_count(config, days[1]))
-        print(f"sale-detail: at {args.rate:,.0f} order lines/s, line-to-search latency "
+        print(f"sale-detail ({harness.scale(config)}): at {args.rate:,.0f} order lines/s, line-to-search latency "
               f"p50 {p50:.3f} s, p99 {p99:.3f} s")
     finally:
         drop_users(base, args.users)

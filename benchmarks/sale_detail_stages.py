@@ -3,6 +3,7 @@ orders through ever longer prefixes of the job's own logic, each ending in a sin
 so the drop from one stage to the next is what that stage costs.
 
     .venv/bin/python -m benchmarks.sale_detail_stages [--backlog 400000] [--users 20000]
+                                                      [--partitions 2] [--parallelism 0]
 
 Stages: each order line joined with its order (sql/sale_detail/order_lines.sql: both changelogs
 normalized and joined in RocksDB state); then with its user, from user_info's changelog or the
@@ -10,12 +11,11 @@ look-up in Redis, as the documents' rows (sql/sale_detail/sale_details.sql). The
 its Elasticsearch and dead-letter sinks, is ``benchmarks.sale_detail``, on the same kind of backlog
 (users only in Redis, so every user is looked up)."""
 
-import argparse
 import datetime
 
 from benchmarks import harness
 from benchmarks.sale_detail import drop_users, load_users, orders_and_lines
-from flink_jobs import config as config_module, sale_detail
+from flink_jobs import sale_detail
 
 STAGES = {
     "joined with the order": "SELECT order_status FROM order_lines",
@@ -24,11 +24,11 @@ STAGES = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.benchmark_arguments(__doc__.splitlines()[0])
     parser.add_argument("--backlog", type=int, default=400_000, help="order lines per stage")
     parser.add_argument("--users", type=int, default=20_000)
     args = parser.parse_args()
-    base = config_module.load()
+    base = harness.configured(args)
     load_users(base, args.users)
 
     def backlog(config, _tag: str) -> int:
