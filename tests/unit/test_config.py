@@ -38,6 +38,9 @@ def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
         ("[kafak]\nport = 1\n", "unknown section [kafak]"),
         ("[kafka]\nprot = 1\n", "unknown key kafka.prot"),
         ("[kafka\n", "is not valid TOML"),
+        ("[kafka]\npartitions = 0\n", "kafka.partitions: expected at least 1"),
+        ("[flink]\nparallelism = -1\n", "flink.parallelism: expected 0"),
+        ("[time]\nmax_future_s = 300\n", r"time.max_future_s \(300\) must be above 0 and below time.allowed_lateness_s"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path, toml, message):
@@ -50,3 +53,9 @@ def test_bad_configuration_names_the_problem(tmp_path, toml, message):
 def test_bad_environment_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="flink.rest_port"):
         config_module.load(environ={"GMALL_STACK_STATE_DIR": str(tmp_path), "GMALL_FLINK_REST_PORT": "x"})
+
+
+def test_the_parallelism_follows_the_partitions_unless_set(tmp_path):
+    environ = {"GMALL_STACK_STATE_DIR": str(tmp_path), "GMALL_KAFKA_PARTITIONS": "3"}
+    assert config_module.load(environ=environ).parallelism == 3
+    assert config_module.load(environ={**environ, "GMALL_FLINK_PARALLELISM": "1"}).parallelism == 1
