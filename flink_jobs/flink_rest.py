@@ -70,8 +70,18 @@ def vertex_names(config: Config, job_id: str) -> list[str]:
     return [vertex["name"] for vertex in _request(config, f"/jobs/{job_id}")["vertices"]]
 
 
+def taskmanagers(config: Config) -> list[str]:
+    """The resource ids of the TaskManagers registered with the cluster."""
+    return [tm["id"] for tm in _request(config, "/taskmanagers")["taskmanagers"]]
+
+
+def checkpoint_counts(config: Config, job_id: str) -> dict[str, int]:
+    """The job's checkpoints by outcome: completed, in_progress, failed, restored, total."""
+    return _request(config, f"/jobs/{job_id}/checkpoints")["counts"]
+
+
 def completed_checkpoints(config: Config, job_id: str) -> int:
-    return _request(config, f"/jobs/{job_id}/checkpoints")["counts"]["completed"]
+    return checkpoint_counts(config, job_id)["completed"]
 
 
 def find_metrics(config: Config, job_id: str, metric_suffix: str) -> list[str]:

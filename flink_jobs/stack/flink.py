@@ -78,6 +78,11 @@ def prepare_flink_home(config: Config) -> Path:
         # latest checkpoint on the slots left and those of its replacement
         "heartbeat.interval": 2000,
         "heartbeat.timeout": 15000,
+        # while a lost TaskManager's slots are missing, a restart is tried every 2 s, never given up
+        # (the default backs off up to a minute between tries)
+        "restart-strategy.type": "fixed-delay",
+        "restart-strategy.fixed-delay.attempts": 2147483647,
+        "restart-strategy.fixed-delay.delay": "2 s",
         "state.backend.type": flink.state_backend,
         "state.checkpoints.dir": checkpoint_dir,
         "state.savepoints.dir": (home / "savepoints").as_uri(),

@@ -1,23 +1,34 @@
-"""The whole pipeline on the real stack, once per test session, killed and restored part-way.
+"""The whole pipeline on the real stack, once per test session, restored and crashed part-way.
 
-Every job is submitted; `gmall-rt mock` then sends logs and changes the tables (Canal publishes the
-changes) at a fixed rate. Part-way, once every job has completed a checkpoint, all jobs are
-cancelled without a savepoint and submitted again from their latest checkpoint, while the input
-keeps coming. When every job has committed the end of each topic it reads, the outputs are final,
-and the tests compare them with the oracle, computed from everything the topics hold and the
-final state of the tables: exactly-once means they are equal, nothing lost and nothing twice.
+Every job is submitted at parallelism 1; `gmall-rt mock` then sends logs and changes the tables
+(Canal publishes the changes) at a fixed rate, over topics of ``kafka.partitions`` (2) partitions.
+While the input keeps coming:
+  1. two checkpoints into it, all jobs are cancelled without a savepoint and submitted again from
+     their latest checkpoint at the default parallelism (2): a restore at another parallelism;
+  2. a TaskManager is killed with SIGKILL while a checkpoint is in progress, and once the jobs have
+     recovered by themselves (supervisord starts the TaskManager again, Flink restarts the jobs
+     from their latest checkpoint),
+  3. the other TaskManager is killed with SIGKILL between two checkpoints of the first job.
+When every job has committed the end of each topic it reads, the outputs are final, and the tests
+compare them with the oracle, computed from everything the topics hold (each partition in its
+order, with the records' timestamps) and the final state of the tables: exactly-once means they
+are equal, nothing lost and nothing twice.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
@@ -25,11 +36,30 @@ from confluent_kafka.admin import AdminClient
 
 from flink_jobs import clients, flink_rest, jobs, oracle
 from flink_jobs.stack.kafka import Kafka
+from flink_jobs.stack.supervisor import Supervisor
 
 E2E_DIR = Path(__file__).parent
-MOCK_LOGS = 40_000
-MOCK_RATE = 1_000  # logs/s: the run takes about 40 s, so the kill lands in the middle of it
+MOCK_LOGS = 160_000
+MOCK_RATE = 1_000  # logs/s: the run takes about 160 s, so the restore and both kills land in it
 CHECKPOINT_INTERVAL_MS = 2_000
+# the mock's event time ends this long before it starts, so that logs sent at the end, stamped
+# with the wall clock, can close every alert window (window and allowed lateness) without being
+# far enough ahead of their Kafka timestamps to count as a wrong clock
+MOCK_END_BEFORE_NOW_MIN = 15
+
+
+# what the pipeline measured (recovery times), printed at the end of the run
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in SUMMARY:
+        terminalreporter.write_line(line)
+
+
+def report(line: str) -> None:
+    print(line)
+    SUMMARY.append(line)
 
 
 def pytest_collection_modifyitems(items):
@@ -42,44 +72,54 @@ def pytest_collection_modifyitems(items):
 class Pipeline:
     config: object
     job_names: list[str]
-    start_values: list[str]
-    event_values: list[str]
+    start_logs: list[oracle.KafkaRecord]  # what the topics hold, each partition in its order
+    event_logs: list[oracle.KafkaRecord]
     source: oracle.SourceState
-    dead_letters: list[dict]  # what the jobs wrote to the dead-letter topic, in order
-    # gmall_dead_letters summed over the jobs' subtasks, before the kill and after the restore
+    dead_letters: list[dict]  # what the jobs wrote to the dead-letter topic
+    # gmall_dead_letters summed over the jobs' subtasks, before the cancel and after the last kill
     dead_letter_metric_before_kill: int
     dead_letter_metric_after_restore: int
+    recovery_s: list[float]  # from each TaskManager kill to a checkpoint of every job after it
+
+    @property
+    def start_values(self) -> list[str]:
+        return [record.value for record in self.start_logs]
+
+    @property
+    def event_values(self) -> list[str]:
+        return [record.value for record in self.event_logs]
 
     @property
     def lateness_ms(self) -> int:
         return self.config.time.allowed_lateness_s * 1000
 
     @property
+    def max_future_ms(self) -> int:
+        return self.config.time.max_future_s * 1000
+
+    @property
     def screened(self) -> oracle.ScreenedLogs:
-        return oracle.screen_logs(self.start_values, self.event_values, self.lateness_ms)
+        return oracle.screen_logs(self.start_logs, self.event_logs, self.lateness_ms, self.max_future_ms)
 
 
-def read_topic(config, topic: str, start: dict[int, int] | None = None) -> list[str]:
-    """Every committed value of ``topic`` from ``start`` (default: the beginning) to its end now."""
-    end = Kafka(config).end_offsets(topic)
+def read_topic(config, topic: str, start: dict[int, int] | None = None, limit_s: float = 120) -> list[oracle.KafkaRecord]:
+    """Every committed record of ``topic`` from ``start`` (default: the beginning) to its end now:
+    value, partition and timestamp, each partition's records in their order."""
+    end = readable_end_offsets(config, topic)
     consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "gmall-e2e-reader",
                          "enable.auto.commit": False, "isolation.level": "read_committed"})
-    consumer.assign([TopicPartition(topic, p, (start or {}).get(p, 0)) for p in end])
+    positions = {p: (start or {}).get(p, 0) for p in end}
+    consumer.assign([TopicPartition(topic, p, offset) for p, offset in positions.items()])
     values = []
+    deadline = time.monotonic() + limit_s
     try:
-        positions = {p: (start or {}).get(p, 0) for p in end}
         while any(positions[p] < end[p] for p in end):
-            batch = consumer.consume(10_000, 2.0)
-            if not batch:
-                # transaction markers take offsets but carry no value
-                positions = {tp.partition: tp.offset for tp in consumer.position(
-                    [TopicPartition(topic, p) for p in end])}
-                if all(positions[p] >= end[p] - 1 for p in end):
-                    break
-                continue
-            for message in batch:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{topic}: read up to {positions} of {end} in {limit_s:.0f} s")
+            for message in consumer.consume(10_000, 2.0):
                 if not message.error():
-                    values.append(message.value().decode())
+                    values.append(oracle.KafkaRecord(message.value().decode(), message.partition(),
+                                                     message.timestamp()[1]))
                     positions[message.partition()] = message.offset() + 1
     finally:
         consumer.close()
@@ -94,20 +134,46 @@ def subscriptions(config, job: jobs.Job, job_id: str) -> list[tuple[str, str]]:
     for stmt in jobs.table_ddl(job, jobs.sql_parameters(config, job)):
         table = re.search(r"CREATE TABLE (\w+)", stmt).group(1)
         options = dict(re.findall(r"'([^']+)'\s*=\s*'([^']*)'", stmt))
-        if options.get("connector") == "kafka" and "properties.group.id" in options and f"Source: {table}[" in plan:
+        if (options.get("connector") in ("kafka", "upsert-kafka") and "properties.group.id" in options
+                and f"Source: {table}[" in plan):
             pairs.append((options["properties.group.id"], options["topic"]))
     return pairs
+
+
+def readable_end_offsets(config, topic: str) -> dict[int, int]:
+    """Per partition, one past the last record a read-committed reader gets: the end offset, less
+    the transaction markers after that record (each takes an offset but is no record; every
+    transactional writer of the topic closes its transactions with one in each partition)."""
+    end = Kafka(config).end_offsets(topic)
+    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "gmall-e2e-reader",
+                         "enable.auto.commit": False, "isolation.level": "read_committed"})
+    readable = {}
+    try:
+        for partition, offset in end.items():
+            readable[partition], window = 0, 64
+            while offset and not readable[partition]:
+                first = max(0, offset - window)
+                consumer.assign([TopicPartition(topic, partition, first)])
+                while (batch := consumer.consume(1000, 2.0)):
+                    readable[partition] = max([readable[partition]] + [m.offset() + 1 for m in batch if not m.error()])
+                if first == 0:
+                    break
+                window *= 4
+    finally:
+        consumer.close()
+    return readable
 
 
 def caught_up(config, sources: list[tuple[str, str]]) -> bool:
     """Whether each (consumer group, topic) has committed the topic's end offsets."""
     admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
     for group, topic in sources:
-        end = Kafka(config).end_offsets(topic)
+        end = readable_end_offsets(config, topic)
         request = [TopicPartition(topic, p) for p in end]
         future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
         committed = {tp.partition: tp.offset for tp in future.result().topic_partitions}
-        if any(committed.get(p, -1) < end[p] for p in end):
+        # a partition with no record has nothing to commit
+        if any(end[p] and committed.get(p, -1) < end[p] for p in end):
             return False
     return True
 
@@ -126,12 +192,12 @@ def wait_quiet(config, topics, quiet_s=6, limit_s=180) -> None:
     raise AssertionError(f"{topics} still growing after {limit_s} s")
 
 
-def wait_for(condition, what: str, limit_s: float = 300) -> None:
+def wait_for(condition, what: str, limit_s: float = 300, poll_s: float = 1) -> None:
     deadline = time.monotonic() + limit_s
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {limit_s:.0f} s waiting for {what}")
-        time.sleep(1)
+        time.sleep(poll_s)
 
 
 def selected_jobs(option: str) -> list[jobs.Job]:
@@ -146,11 +212,14 @@ def window_closing_log(mid: str, ts: int) -> str:
                        "os": "ios", "evid": "addCart", "pgid": "1", "npgid": "2", "itemid": "1", "ts": ts})
 
 
-def close_the_last_windows(config) -> None:
-    """One window-closing log an hour after the mock range, of a device of its own, lets every alert
-    window of the run fire (the oracle reads it with the rest of the topic)."""
+def close_the_windows(config, topic: str, ts: int, mid_prefix: str = "mid_window_closer") -> None:
+    """One window-closing log at ``ts`` in each partition of ``topic``, each of a device of its own,
+    lets every window before it fire: the job's watermark is the smallest of its partitions'. The
+    oracle reads them with the rest of the topic."""
     producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers})
-    producer.produce(config.topics.event, window_closing_log("mid_window_closer", int(time.time() * 1000) + 3_600_000))
+    for partition in Kafka(config).end_offsets(topic):
+        producer.produce(topic, window_closing_log(f"{mid_prefix}_{partition}", ts), partition=partition,
+                         timestamp=ts)
     producer.flush()
 
 
@@ -163,9 +232,11 @@ def fresh_inputs(config) -> None:
             cursor.execute(f"DELETE FROM {table}")
     topics = config.topics
     wait_quiet(config, [topics.order_info, topics.order_detail, topics.user_info])
-    names = [topics.start, topics.event, topics.order_info, topics.order_detail, topics.user_info]
+    names = [topics.start, topics.event, topics.order_info, topics.order_detail, topics.user_info,
+             topics.sale_detail_changes]
     kafka = Kafka(config)
     admin = kafka.admin()
+    names = [name for name in names if name in admin.list_topics(timeout=10).topics]
     for future in admin.delete_topics(names).values():
         future.result(timeout=60)
     wait_for(lambda: not set(names) & set(admin.list_topics(timeout=10).topics), "the topics to be deleted", 60)
@@ -201,10 +272,44 @@ def reset_outputs(config, job_list) -> None:
         shutil.rmtree(Path(root.removeprefix("file://").removeprefix("file:")) / job.name, ignore_errors=True)
 
 
+def checkpoint_in_progress(config, job_ids) -> bool:
+    return any(flink_rest.checkpoint_counts(config, jid)["in_progress"] > 0 for jid in job_ids)
+
+
+def kill_taskmanager(config, number: int) -> float:
+    """SIGKILL of TaskManager ``number``'s JVM (supervisord starts a new one); the time it died."""
+    name = f"flink-taskmanager-{number}"
+    pid = Supervisor(config.stack.state_path).pid(name)
+    assert pid, f"{name} is not running"
+    os.kill(pid, signal.SIGKILL)
+    return time.monotonic()
+
+
+def registered_taskmanagers(config) -> int:
+    return len(flink_rest.taskmanagers(config))
+
+
+def wait_recovered(config, job_ids, killed_at: float) -> float:
+    """Seconds from a kill until every job has completed a checkpoint after it, all its tasks back."""
+    counts = {jid: flink_rest.completed_checkpoints(config, jid) for jid in job_ids}
+    # a checkpoint already running at the kill may still complete: wait for one started after it
+    wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= counts[jid] + 2 for jid in job_ids),
+             "every job to recover from the TaskManager's kill and checkpoint again", limit_s=300)
+    return time.monotonic() - killed_at
+
+
+def mock_end(config) -> str:
+    """The end of the mock's event time, as `gmall-rt mock --end` takes it (the business zone)."""
+    end = datetime.datetime.now(ZoneInfo(config.time.zone)) - datetime.timedelta(minutes=MOCK_END_BEFORE_NOW_MIN)
+    return end.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
 @pytest.fixture(scope="session")
 def pipeline(config, tmp_path_factory, request) -> Pipeline:
     config = dataclasses.replace(config, flink=dataclasses.replace(
         config.flink, checkpoint_interval_ms=CHECKPOINT_INTERVAL_MS))
+    assert config.parallelism == 2 and config.kafka.partitions == 2, "the pipeline runs at the default: 2 over 2"
+    at_parallelism_1 = dataclasses.replace(config, flink=dataclasses.replace(config.flink, parallelism=1))
     job_list = selected_jobs(request.config.getoption("--e2e-jobs"))
     cancel_running(config, job_list)
     reset_outputs(config, job_list)
@@ -212,29 +317,54 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     dead_letter_start = Kafka(config).end_offsets(config.topics.dead_letter)
 
     seed = int(time.time())
-    print(f"e2e: mock seed {seed}")
-    first_run = {job.name: str(jobs.submit(config, job).get_job_client().get_job_id()) for job in job_list}
+    report(f"e2e: mock seed {seed}")
+    first_run = {job.name: str(jobs.submit(at_parallelism_1, job).get_job_client().get_job_id()) for job in job_list}
     wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
              "every job to be running and checkpointing", limit_s=300)
     before_input = {jid: flink_rest.completed_checkpoints(config, jid) for jid in first_run.values()}
     mock = subprocess.Popen(
         [sys.executable, "-m", "flink_jobs.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
-         "--rate", str(MOCK_RATE), "--out", str(tmp_path_factory.mktemp("mock"))],
+         "--rate", str(MOCK_RATE), "--end", mock_end(config), "--out", str(tmp_path_factory.mktemp("mock"))],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    mock_started = time.monotonic()
     try:
         # two checkpoints into the input, so each job's state holds part of it
         wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= before_input[jid] + 2
                              for jid in first_run.values()), "two checkpoints of every job with input")
         metric_before_kill = sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters")
                                  for jid in first_run.values())
-        for job_id in first_run.values():  # killed part-way: no savepoint
+        for job_id in first_run.values():  # stopped part-way: no savepoint
             flink_rest.cancel(config, job_id)
-        assert mock.poll() is None, "the mock run ended before the jobs were killed: nothing part-way"
+        assert mock.poll() is None, "the mock run ended before the jobs were cancelled: nothing part-way"
+        # the checkpoints taken at parallelism 1, restored at 2
         restored = {job.name: str(jobs.submit(config, job, restore="latest").get_job_client().get_job_id())
                     for job in job_list}
+        restored_ids = list(restored.values())
+        wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in restored_ids),
+                 "every restored job to checkpoint", limit_s=300)
+
+        report(f"e2e: restored at parallelism 2 and checkpointing, {time.monotonic() - mock_started:.0f} s into the input")
+
+        recovery_s = []
+        wait_for(lambda: checkpoint_in_progress(config, restored_ids), "a checkpoint in progress", limit_s=60,
+                 poll_s=0.02)
+        recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 1)))
+        report(f"e2e: TaskManager 1 killed during a checkpoint, recovered in {recovery_s[-1]:.1f} s, "
+               f"{time.monotonic() - mock_started:.0f} s into the input")
+        assert mock.poll() is None, "the mock run ended before the second kill: no input flowed through it"
+        wait_for(lambda: registered_taskmanagers(config) == config.flink.taskmanagers,
+                 "the killed TaskManager to be back", limit_s=120)
+        # five jobs checkpointing every 2 s leave hardly a moment when none is: the first job's
+        wait_for(lambda: not checkpoint_in_progress(config, restored_ids[:1]), "a moment between checkpoints",
+                 limit_s=60, poll_s=0.02)
+        recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 2)))
+        report(f"e2e: TaskManager 2 killed between two checkpoints of {job_list[0].pipeline_name}, "
+               f"recovered in {recovery_s[-1]:.1f} s, "
+               f"{time.monotonic() - mock_started:.0f} s into the input")
+
         _out, errors = mock.communicate(timeout=600)
         assert mock.returncode == 0, errors
-        close_the_last_windows(config)
+        close_the_windows(config, config.topics.event, int(time.time() * 1000))
         wait_quiet(config, [config.topics.order_info, config.topics.order_detail, config.topics.user_info])
         sources = [pair for job in job_list for pair in subscriptions(config, job, restored[job.name])]
         wait_for(lambda: caught_up(config, sources), "every job to commit the end of its topics")
@@ -246,19 +376,21 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
             source = oracle.load_source_state(conn)
 
         def metric_after_restore() -> int:
-            return sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters") for jid in restored.values())
+            return sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters") for jid in restored_ids)
 
-        # the JobManager fetches metrics from the TaskManager every few seconds
+        # the JobManager fetches metrics from the TaskManagers every second
         wait_for(lambda: metric_after_restore() > 0, "the restored jobs' gmall_dead_letters metric", limit_s=60)
         result = Pipeline(
             config=config,
             job_names=[job.name for job in job_list],
-            start_values=read_topic(config, config.topics.start),
-            event_values=read_topic(config, config.topics.event),
+            start_logs=read_topic(config, config.topics.start),
+            event_logs=read_topic(config, config.topics.event),
             source=source,
-            dead_letters=[json.loads(v) for v in read_topic(config, config.topics.dead_letter, dead_letter_start)],
+            dead_letters=[json.loads(record.value)
+                          for record in read_topic(config, config.topics.dead_letter, dead_letter_start)],
             dead_letter_metric_before_kill=metric_before_kill,
             dead_letter_metric_after_restore=metric_after_restore(),
+            recovery_s=recovery_s,
         )
     finally:
         if mock.poll() is None:

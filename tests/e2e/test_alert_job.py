@@ -14,6 +14,7 @@ import datetime
 import json
 import time
 import uuid
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,36 +24,39 @@ from elasticsearch import helpers
 
 from flink_jobs import alert, clients, flink_rest, jobs, oracle
 from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
-from tests.e2e.conftest import read_topic, wait_for, window_closing_log
+from tests.e2e.conftest import close_the_windows, read_topic, wait_for
 
 CHECKPOINT_INTERVAL_MS = 2_000
 ALERT_DAY = datetime.date(2031, 2, 27)  # the logs run from 23:00 on this day into the next
 
 
-def produce(config, topic, values):
-    producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers, "linger.ms": 5})
-    for value in values:
-        producer.produce(topic, value.encode())
+def produce(config, topic, logs: list[tuple[str, str]], clock: int = 0) -> int:
+    """``(mid, value)`` logs keyed by mid, each stamped with the time it was sent: the newest ts so
+    far (``clock`` before the first), as if the devices' clocks and the sender's agreed (a late log
+    is sent after newer ones). Returns the clock after the last."""
+    producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers, "linger.ms": 5,
+                         "partitioner": "murmur2_random"})
+    for mid, value in logs:
+        record = oracle.parse_log_record(value, "event", oracle.EVENT_FIELDS)
+        if isinstance(record, dict):
+            clock = max(clock, record["ts"])
+        producer.produce(topic, value.encode(), mid, timestamp=clock)
         producer.poll(0)
     producer.flush()
+    return clock
 
 
-def event_logs(config, suffix: str, seed: int) -> list[str]:
-    """Mock event logs with fraud bursts, near misses, out-of-order, late, duplicate and malformed
-    logs; every device id made unique to this run. Ends with a log an hour after the others, so the
-    watermark passes the end of every window before it."""
+def event_logs(config, suffix: str, seed: int) -> list[tuple[str, str]]:
+    """Mock event logs, with their devices, with fraud bursts, near misses, out-of-order, late,
+    duplicate and malformed logs; every device id made unique to this run."""
     zone = ZoneInfo(config.time.zone)
     start = int(datetime.datetime.combine(ALERT_DAY, datetime.time(23), tzinfo=zone).timestamp() * 1000)
     options = MockOptions(start_ms=start, end_ms=start + 2 * 3_600_000, zone=config.time.zone, count=6_000,
                           seed=seed, devices=200, orders=0, allowed_lateness_ms=config.time.allowed_lateness_s * 1000,
                           fraud_rate=0.02, near_miss_rate=0.03, late_rate=0.005, out_of_order_rate=0.05,
                           duplicate_rate=0.01, malformed_rate=0.005)
-    values = [item.value.replace('"mid":"mid_', f'"mid":"mid_{suffix}_') for item in MockStream(options)
-              if isinstance(item, LogRecord) and item.topic == "event"]
-    parsed = (oracle.parse_log_record(value, "event", oracle.EVENT_FIELDS) for value in values)
-    last = max(record["ts"] for record in parsed if isinstance(record, dict))
-    values.append(window_closing_log(f"mid_{suffix}_end", last + 3_600_000))
-    return values
+    return [(item.mid.replace("mid_", f"mid_{suffix}_"), item.value.replace('"mid":"mid_', f'"mid":"mid_{suffix}_'))
+            for item in MockStream(options) if isinstance(item, LogRecord) and item.topic == "event"]
 
 
 def alert_documents(config, suffix: str) -> dict[str, dict]:
@@ -69,7 +73,8 @@ def run(config):
     suffix = uuid.uuid4().hex[:8]
     topics = {"event": f"alert_e2e_event_{suffix}", "dead_letter": f"alert_e2e_dlq_{suffix}"}
     admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
-    for future in admin.create_topics([NewTopic(name, 1, 1) for name in topics.values()]).values():
+    partitions = config.kafka.partitions
+    for future in admin.create_topics([NewTopic(name, partitions, 1) for name in topics.values()]).values():
         future.result()
     config = dataclasses.replace(
         config, topics=dataclasses.replace(config.topics, **topics),
@@ -93,9 +98,9 @@ def run(config):
 
 def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_letters(run):
     config, job, suffix, job_ids = run
-    values = event_logs(config, suffix, seed=int(suffix, 16) % 100_000)
-    half = len(values) // 2
-    produce(config, config.topics.event, values[:half])
+    logs = event_logs(config, suffix, seed=int(suffix, 16) % 100_000)
+    half = len(logs) // 2
+    clock = produce(config, config.topics.event, logs[:half])
 
     job_ids.append(str(jobs.submit(config, job).get_job_client().get_job_id()))
     wait_for(lambda: alert_documents(config, suffix), "the first alerts", limit_s=240)
@@ -104,15 +109,19 @@ def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_
     flink_rest.cancel(config, job_ids[0])  # killed part-way: no savepoint
     before_kill = alert_documents(config, suffix)
 
-    produce(config, config.topics.event, values[half:])
+    clock = produce(config, config.topics.event, logs[half:], clock)
+    # a log an hour after the others in each partition: the watermark passes the end of every window
+    close_the_windows(config, config.topics.event, clock + 3_600_000, f"mid_{suffix}_end")
     restore = jobs.latest_checkpoint(config, job)
     assert restore, "the cancelled job left no checkpoint"
     job_ids.append(str(jobs.submit(config, job, restore=restore).get_job_client().get_job_id()))
 
-    lateness_ms = config.time.allowed_lateness_s * 1000
-    _starts, accepted = oracle.accepted_records([], values, lateness_ms)
+    lateness_ms, max_future_ms = config.time.allowed_lateness_s * 1000, config.time.max_future_s * 1000
+    sent = read_topic(config, config.topics.event)  # each log with its partition and timestamp
+    _starts, accepted = oracle.accepted_records([], sent, lateness_ms, max_future_ms)
     want = oracle.coupon_alerts(accepted, config.time.zone)
-    want_dead = [(config.topics.event, value, reason) for _t, value, reason in oracle.dead_letters([], values, lateness_ms)]
+    want_dead = Counter((config.topics.event, value, reason)
+                        for _t, value, reason in oracle.dead_letters([], sent, lateness_ms, max_future_ms))
     assert len(want) > 20 and 0 < len(before_kill) < len(want)
     assert {reason for *_rest, reason in want_dead} >= {"late", "malformed JSON", "unknown evid"}
 
@@ -121,8 +130,8 @@ def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_
     wait_for(lambda: flink_rest.completed_checkpoints(config, job_ids[1]) > checkpoints + 1, "two more checkpoints")
     time.sleep(2)
     assert alert_documents(config, suffix) == want
-    dead = [json.loads(v) for v in read_topic(config, config.topics.dead_letter)]
-    assert [(d["source_topic"], d["value"], d["reason"]) for d in dead] == want_dead
+    dead = [json.loads(record.value) for record in read_topic(config, config.topics.dead_letter)]
+    assert Counter((d["source_topic"], d["value"], d["reason"]) for d in dead) == want_dead
 
     es = clients.elasticsearch(config)
     aliases = es.indices.get_alias(name="gmall_coupon_alert")

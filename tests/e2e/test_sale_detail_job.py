@@ -36,9 +36,15 @@ USER_COLUMNS = ("id", "login_name", "nick_name", "passwd", "name", "phone_num", 
 
 
 def produce(config, messages):
+    """Canal messages keyed by the row's primary key, as Canal partitions them (a message that does
+    not parse has no key)."""
     producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers, "linger.ms": 5})
     for topic, value in messages:
-        producer.produce(topic, value.encode())
+        try:
+            key = str(json.loads(value)["data"][0]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            key = None
+        producer.produce(topic, value.encode(), key)
         producer.poll(0)
     producer.flush()
 
@@ -123,9 +129,11 @@ def run(config):
     suffix = uuid.uuid4().hex[:8]
     base = 10**12 + (int(suffix, 16) % 100_000) * 10**7
     names = {"order_info": f"sd_e2e_order_info_{suffix}", "order_detail": f"sd_e2e_order_detail_{suffix}",
-             "user_info": f"sd_e2e_user_info_{suffix}", "dead_letter": f"sd_e2e_dlq_{suffix}"}
+             "user_info": f"sd_e2e_user_info_{suffix}", "dead_letter": f"sd_e2e_dlq_{suffix}",
+             "sale_detail_changes": f"sd_e2e_changes_{suffix}"}
     admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
-    for future in admin.create_topics([NewTopic(name, 1, 1) for name in names.values()]).values():
+    partitions = config.kafka.partitions
+    for future in admin.create_topics([NewTopic(name, partitions, 1) for name in names.values()]).values():
         future.result()
     config = dataclasses.replace(
         config, topics=dataclasses.replace(config.topics, **names),
@@ -208,7 +216,7 @@ def test_killed_and_restored_the_jobs_write_exactly_the_oracles_documents(run):
         assert redis.hgetall(f"user:{user_id}") == redis_fields(row), user_id
     assert not redis.exists(f"user:{scenario.deleted_user}")
 
-    dead = [json.loads(v) for v in read_topic(config, config.topics.dead_letter)]
+    dead = [json.loads(record.value) for record in read_topic(config, config.topics.dead_letter)]
     assert sorted((d["source_topic"], d["reason"], d["value"]) for d in dead) == sorted([
         (config.topics.order_detail, "malformed JSON", scenario.bad[0][1]),
         (config.topics.order_detail, "wrong type for order_price", scenario.bad[1][1]),
