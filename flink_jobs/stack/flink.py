@@ -175,10 +175,11 @@ class FlinkTaskManager(_FlinkProcess):
                 f"-Dtaskmanager.resource-id={self.name}"]
 
     def environment(self) -> dict[str, str]:
-        # the launcher numbers its log files by the pid files in FLINK_PID_DIR: one dir each
+        # the launcher names its log file by FLINK_IDENT_STRING and numbers it by the pid files in
+        # FLINK_PID_DIR: each TaskManager its own of both, or they write and rotate one file
         pid_dir = self.home / self.name
         pid_dir.mkdir(parents=True, exist_ok=True)
-        return {**super().environment(), "FLINK_PID_DIR": str(pid_dir)}
+        return {**super().environment(), "FLINK_PID_DIR": str(pid_dir), "FLINK_IDENT_STRING": self.name}
 
     def prepare(self) -> None:
         """The JobManager prepared the shared Flink home already."""
