@@ -14,14 +14,15 @@ from benchmarks import harness
 from flink_jobs import dau
 
 
-def start_logs(count: int, devices: int, first_ts: int, seed: int, unique: bool = False):
-    """(mid, start log) pairs, 10 ms of event time apart, keyed by mid as the producers of logs do."""
+def start_logs(count: int, devices: int, first_ts: int, seed: int, unique: bool = False, spacing_ms: float = 10):
+    """(mid, start log) pairs, ``spacing_ms`` of event time apart, keyed by mid as the producers of
+    logs do."""
     rnd = random.Random(seed)
     for n in range(count):
         mid = f"bench_{seed}_{n}" if unique else f"mid_{rnd.randrange(devices)}"
         yield mid, json.dumps({"type": "startup", "mid": mid, "uid": str(rnd.randrange(10_000)),
                                "appid": "gmall2020", "area": "beijing", "os": "ios", "ch": "appstore", "vs": "1.2.0",
-                               "ts": first_ts + n * 10})
+                               "ts": first_ts + int(n * spacing_ms)})
 
 
 def backlog_logs(count: int, devices: int):
@@ -33,11 +34,14 @@ def main() -> None:
     parser = harness.report_benchmark_arguments(__doc__.splitlines()[0], backlog=1_000_000)
     parser.add_argument("--devices", type=int, default=200_000, help="devices in the backlog")
     args = parser.parse_args()
-    # each fresh log is a new device: the day's DAU grows by one per log that reached MariaDB
+    # each fresh log is a new device: the day's DAU grows by one per log that reached MariaDB; its
+    # event time goes as fast as the clock from when sending starts (the job's start-up, 15 s), so
+    # that no log runs ahead of its Kafka timestamp by more than time.max_future_s (clock skew)
     harness.run_report_benchmark(
         args, dau.JOB, "start", "start logs",
         backlog=lambda count: backlog_logs(count, args.devices),
-        fresh=lambda count: list(start_logs(count, 0, int(time.time() * 1000) + 15_000, 2, unique=True)),
+        fresh=lambda count: list(start_logs(count, 0, int(time.time() * 1000) + 15_000, 2, unique=True,
+                                            spacing_ms=1000 / args.rate)),
         count_query="SELECT SUM(dau) FROM dau_hour")
 
 
