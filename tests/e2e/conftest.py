@@ -27,11 +27,13 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaError, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from flink_jobs import clients, flink_rest, jobs, oracle
@@ -82,10 +84,6 @@ class Pipeline:
     recovery_s: list[float]  # from each TaskManager kill to a checkpoint of every job after it
 
     @property
-    def start_values(self) -> list[str]:
-        return [record.value for record in self.start_logs]
-
-    @property
     def event_values(self) -> list[str]:
         return [record.value for record in self.event_logs]
 
@@ -102,28 +100,35 @@ class Pipeline:
         return oracle.screen_logs(self.start_logs, self.event_logs, self.lateness_ms, self.max_future_ms)
 
 
-def read_topic(config, topic: str, start: dict[int, int] | None = None, limit_s: float = 120) -> list[oracle.KafkaRecord]:
-    """Every committed record of ``topic`` from ``start`` (default: the beginning) to its end now:
-    value, partition and timestamp, each partition's records in their order."""
-    end = readable_end_offsets(config, topic)
+def records_to_end(config, topic: str, start: dict[int, int], limit_s: float = 120) -> Iterator[Message]:
+    """The committed records of ``topic`` from ``start`` (per partition) until the reader reaches the
+    end of every partition, each partition's in their order. Reaching the end is the reader's own
+    signal (partition EOF): transaction markers take offsets but are no records, so no end offset
+    tells where a read-committed reader's last record is."""
     consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "gmall-e2e-reader",
-                         "enable.auto.commit": False, "isolation.level": "read_committed"})
-    positions = {p: (start or {}).get(p, 0) for p in end}
-    consumer.assign([TopicPartition(topic, p, offset) for p, offset in positions.items()])
-    values = []
-    deadline = time.monotonic() + limit_s
+                         "enable.auto.commit": False, "isolation.level": "read_committed",
+                         "enable.partition.eof": True})
+    consumer.assign([TopicPartition(topic, p, offset) for p, offset in start.items()])
+    reading, deadline = set(start), time.monotonic() + limit_s
     try:
-        while any(positions[p] < end[p] for p in end):
+        while reading:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{topic}: read up to {positions} of {end} in {limit_s:.0f} s")
-            for message in consumer.consume(10_000, 2.0):
+                raise AssertionError(f"{topic}: partitions {sorted(reading)} not read to their end in {limit_s:.0f} s")
+            for message in consumer.consume(10_000, 1.0):
                 if not message.error():
-                    values.append(oracle.KafkaRecord(message.value().decode(), message.partition(),
-                                                     message.timestamp()[1]))
-                    positions[message.partition()] = message.offset() + 1
+                    yield message
+                elif message.error().code() == KafkaError._PARTITION_EOF:
+                    reading.discard(message.partition())
     finally:
         consumer.close()
-    return values
+
+
+def read_topic(config, topic: str, start: dict[int, int] | None = None) -> list[oracle.KafkaRecord]:
+    """Every committed record of ``topic`` from ``start`` (default: the beginning) to its end now:
+    value, partition and timestamp, each partition's records in their order."""
+    start = {p: (start or {}).get(p, 0) for p in Kafka(config).end_offsets(topic)}
+    return [oracle.KafkaRecord(message.value().decode(), message.partition(), message.timestamp()[1])
+            for message in records_to_end(config, topic, start)]
 
 
 def subscriptions(config, job: jobs.Job, job_id: str) -> list[tuple[str, str]]:
@@ -140,41 +145,17 @@ def subscriptions(config, job: jobs.Job, job_id: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def readable_end_offsets(config, topic: str) -> dict[int, int]:
-    """Per partition, one past the last record a read-committed reader gets: the end offset, less
-    the transaction markers after that record (each takes an offset but is no record; every
-    transactional writer of the topic closes its transactions with one in each partition)."""
-    end = Kafka(config).end_offsets(topic)
-    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "gmall-e2e-reader",
-                         "enable.auto.commit": False, "isolation.level": "read_committed"})
-    readable = {}
-    try:
-        for partition, offset in end.items():
-            readable[partition], window = 0, 64
-            while offset and not readable[partition]:
-                first = max(0, offset - window)
-                consumer.assign([TopicPartition(topic, partition, first)])
-                while (batch := consumer.consume(1000, 2.0)):
-                    readable[partition] = max([readable[partition]] + [m.offset() + 1 for m in batch if not m.error()])
-                if first == 0:
-                    break
-                window *= 4
-    finally:
-        consumer.close()
-    return readable
-
-
 def caught_up(config, sources: list[tuple[str, str]]) -> bool:
-    """Whether each (consumer group, topic) has committed the topic's end offsets."""
+    """Whether each (consumer group, topic) has committed offsets past the topic's last record."""
     admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
     for group, topic in sources:
-        end = readable_end_offsets(config, topic)
-        request = [TopicPartition(topic, p) for p in end]
+        request = [TopicPartition(topic, p) for p in Kafka(config).end_offsets(topic)]
         future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
-        committed = {tp.partition: tp.offset for tp in future.result().topic_partitions}
-        # a partition with no record has nothing to commit
-        if any(end[p] and committed.get(p, -1) < end[p] for p in end):
-            return False
+        # no commit yet: a negative offset, read from the beginning
+        committed = {tp.partition: max(tp.offset, 0) for tp in future.result().topic_partitions}
+        with closing(records_to_end(config, topic, committed)) as after_commit:
+            if next(after_commit, None) is not None:
+                return False
     return True
 
 
@@ -285,10 +266,6 @@ def kill_taskmanager(config, number: int) -> float:
     return time.monotonic()
 
 
-def registered_taskmanagers(config) -> int:
-    return len(flink_rest.taskmanagers(config))
-
-
 def wait_recovered(config, job_ids, killed_at: float) -> float:
     """Seconds from a kill until every job has completed a checkpoint after it, all its tasks back."""
     counts = {jid: flink_rest.completed_checkpoints(config, jid) for jid in job_ids}
@@ -352,7 +329,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         report(f"e2e: TaskManager 1 killed during a checkpoint, recovered in {recovery_s[-1]:.1f} s, "
                f"{time.monotonic() - mock_started:.0f} s into the input")
         assert mock.poll() is None, "the mock run ended before the second kill: no input flowed through it"
-        wait_for(lambda: registered_taskmanagers(config) == config.flink.taskmanagers,
+        wait_for(lambda: len(flink_rest.taskmanagers(config)) == config.flink.taskmanagers,
                  "the killed TaskManager to be back", limit_s=120)
         # five jobs checkpointing every 2 s leave hardly a moment when none is: the first job's
         wait_for(lambda: not checkpoint_in_progress(config, restored_ids[:1]), "a moment between checkpoints",
