@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import redis.clients.jedis.DefaultJedisClientConfig;
+import com.gmall.realtime.redis.RedisConnections;
+
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
@@ -19,14 +20,7 @@ final class RedisUsers implements UserLookup.UserStore {
     private final RedisClient client;
 
     RedisUsers(String host, int port, String password) {
-        client = RedisClient.builder()
-                .hostAndPort(host, port)
-                .clientConfig(DefaultJedisClientConfig.builder()
-                        .password(password == null || password.isEmpty() ? null : password)
-                        .connectionTimeoutMillis(10_000)
-                        .socketTimeoutMillis(30_000)
-                        .build())
-                .build();
+        client = RedisConnections.open(host, port, password);
     }
 
     @Override
