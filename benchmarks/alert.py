@@ -26,9 +26,11 @@ import threading
 import time
 
 from benchmarks import harness
-from flink_jobs import alert, clients, flink_rest, jobs, oracle
-from flink_jobs.config import Config
-from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
+from flink_jobs import alert, jobs
+from gmall_rt import clients, flink_rest
+from testkit import oracle
+from gmall_rt.config import Config
+from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
 
 JOB = dataclasses.replace(alert.JOB, name="alert-bench")  # its own checkpoints and Kafka transactions
 

@@ -5,8 +5,8 @@ stage to the next is what that stage costs.
     .venv/bin/python -m benchmarks.alert_stages [--backlog 2000000] [--density 1000] [--devices 20000]
                                                 [--partitions 2] [--parallelism 0]
 
-Stages: every log read, parsed and judged late or on time (sql/alert/event_logs.sql); what each
-device did in each sliding 5-minute window (sql/alert/device_windows.sql, keyed state in RocksDB).
+Stages: every log read, parsed and judged late or on time (flink_jobs/sql/logs/app_logs.sql); what each
+device did in each sliding 5-minute window (flink_jobs/sql/alert/device_windows.sql, keyed state in RocksDB).
 The whole job, with its Elasticsearch and dead-letter sinks, is ``benchmarks.alert``; the backlog
 is the same kind (the mock generator's event logs spread over event time at --density logs/s)."""
 
@@ -15,7 +15,7 @@ from benchmarks.alert import event_logs, event_time_start
 from flink_jobs import alert
 
 STAGES = {
-    "parsed and judged": "SELECT reason FROM event_logs",
+    "parsed and judged": "SELECT reason FROM app_logs",
     "device windows": "SELECT mid FROM device_windows",
 }
 

@@ -5,8 +5,8 @@ to the next is what that stage costs.
     .venv/bin/python -m benchmarks.dau_stages [--backlog 3000000] [--devices 200000]
                                               [--partitions 2] [--parallelism 0]
 
-Stages: every log read, parsed and judged late or on time (sql/dau/start_logs.sql);
-each device's first start of the day (sql/dau/daily_first_starts.sql, keyed state in RocksDB).
+Stages: every log read, parsed and judged late or on time (flink_jobs/sql/logs/app_logs.sql);
+each device's first start of the day (flink_jobs/sql/dau/daily_first_starts.sql, keyed state in RocksDB).
 The whole job, with its HBase, MariaDB and dead-letter sinks, is ``benchmarks.dau``."""
 
 from benchmarks import harness
@@ -14,7 +14,7 @@ from benchmarks.dau import backlog_logs
 from flink_jobs import dau
 
 STAGES = {
-    "parsed and judged": "SELECT reason FROM start_logs",
+    "parsed and judged": "SELECT reason FROM app_logs",
     "first start per device and day": "SELECT mid FROM daily_first_starts",
 }
 

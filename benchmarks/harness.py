@@ -33,11 +33,12 @@ from typing import Callable, Iterable
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from flink_jobs import clients, flink_rest, jobs
-from flink_jobs import config as config_module
-from flink_jobs.config import Config
-from flink_jobs.stack.manager import Stack
-from flink_jobs.stack.service import StackError
+from flink_jobs import jobs
+from gmall_rt import clients, flink_rest, schema
+from gmall_rt import config as config_module
+from gmall_rt.config import Config
+from gmall_rt.stack.manager import Stack
+from gmall_rt.stack.service import StackError
 
 BENCH_REPORT_DATABASE = "gmall_bench"
 
@@ -84,14 +85,17 @@ def isolated_config(config: Config, *topics: str) -> Config:
     for future in admin.create_topics(new_topics).values():
         future.result()
     mariadb = Stack(config).service("mariadb")
-    # emptied for each measurement (the job creates its report tables again)
+    # emptied for each measurement, its report tables created again
     mariadb.admin_sql(f"DROP DATABASE IF EXISTS {BENCH_REPORT_DATABASE}; CREATE DATABASE {BENCH_REPORT_DATABASE}; "
-                      f"GRANT ALL PRIVILEGES ON {BENCH_REPORT_DATABASE}.* TO '{config.mariadb.user}'@'%'")
-    return dataclasses.replace(
+                      f"GRANT ALL PRIVILEGES ON {BENCH_REPORT_DATABASE}.* TO '{config.mariadb.user}'@'%'; "
+                      f"GRANT ALL PRIVILEGES ON {BENCH_REPORT_DATABASE}.* TO '{config.mariadb.admin_user}'@'%'")
+    isolated = dataclasses.replace(
         config,
         topics=dataclasses.replace(config.topics, **names),
         mariadb=dataclasses.replace(config.mariadb, report_database=BENCH_REPORT_DATABASE),
     )
+    schema.apply_report_tables(isolated)
+    return isolated
 
 
 @dataclasses.dataclass(frozen=True)

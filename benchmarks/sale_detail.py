@@ -22,7 +22,8 @@ import random
 import uuid
 
 from benchmarks import harness
-from flink_jobs import clients, sale_detail
+from flink_jobs import sale_detail
+from gmall_rt import clients
 
 LINES_PER_ORDER = 4
 USER_BASE = 10**12

@@ -32,9 +32,10 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-if ! cmp -s pyproject.toml .venv/.installed-pyproject 2>/dev/null; then
-  .venv/bin/pip install -q -e '.[test]'
-  cp pyproject.toml .venv/.installed-pyproject
+# the jobs (jobs/) and the tooling that depends on them, both editable for development
+if ! cat pyproject.toml jobs/pyproject.toml | cmp -s - .venv/.installed-pyproject 2>/dev/null; then
+  .venv/bin/pip install -q -e ./jobs -e '.[test]'
+  cat pyproject.toml jobs/pyproject.toml > .venv/.installed-pyproject
 fi
 
 .venv/bin/gmall-rt artifacts fetch

@@ -36,9 +36,11 @@ import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaError, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from flink_jobs import clients, flink_rest, jobs, oracle
-from flink_jobs.stack.kafka import Kafka
-from flink_jobs.stack.supervisor import Supervisor
+from flink_jobs import jobs
+from gmall_rt import clients, flink_rest, schema
+from testkit import oracle
+from gmall_rt.stack.kafka import Kafka
+from gmall_rt.stack.supervisor import Supervisor
 
 E2E_DIR = Path(__file__).parent
 MOCK_LOGS = 160_000
@@ -241,16 +243,16 @@ def reset_outputs(config, job_list) -> None:
         for table in ("GMALL_DAU", "GMALL_ORDER_INFO"):
             if table in existing:
                 # dropped, not emptied: Phoenix's DELETE leaves markers that would hide the rows
-                # the jobs write again with their orders' own cell versions (the jobs recreate it)
+                # the jobs write again with their orders' own cell versions
                 cursor.execute(f"DROP TABLE {table}")
+    schema.apply(config, report=lambda line: None)
     es = clients.elasticsearch(config)
     es.indices.delete(index="gmall_coupon_alert-*,gmall_sale_detail-*", ignore_unavailable=True)
     redis = clients.redis(config)
     for key in redis.scan_iter("user:*", count=1000):
         redis.delete(key)
     for job in job_list:
-        root = jobs.checkpoint_root(config)
-        shutil.rmtree(Path(root.removeprefix("file://").removeprefix("file:")) / job.name, ignore_errors=True)
+        shutil.rmtree(jobs.local_checkpoints(config, job), ignore_errors=True)
 
 
 def checkpoint_in_progress(config, job_ids) -> bool:
@@ -300,7 +302,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
              "every job to be running and checkpointing", limit_s=300)
     before_input = {jid: flink_rest.completed_checkpoints(config, jid) for jid in first_run.values()}
     mock = subprocess.Popen(
-        [sys.executable, "-m", "flink_jobs.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
+        [sys.executable, "-m", "gmall_rt.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
          "--rate", str(MOCK_RATE), "--end", mock_end(config), "--out", str(tmp_path_factory.mktemp("mock"))],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     mock_started = time.monotonic()

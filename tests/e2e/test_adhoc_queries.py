@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from flink_jobs import oracle
-from flink_jobs.sql_client import ADHOC_DIR
+from testkit import oracle
+from gmall_rt.sql_client import ADHOC_DIR
 
 CLIENT_TIMEOUT_S = 900
 TOP = 20
@@ -45,7 +45,7 @@ def parse_tableau(output: str) -> list[list[dict[str, str | None]]]:
 def run_adhoc(config, name: str) -> list[dict[str, str | None]]:
     """The rows of the one result of sql/adhoc/<name>, run through `gmall-rt sql -f`."""
     result = subprocess.run(
-        [sys.executable, "-m", "flink_jobs.cli", "sql", "-f", str(ADHOC_DIR / name)],
+        [sys.executable, "-m", "gmall_rt.cli", "sql", "-f", str(ADHOC_DIR / name)],
         capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S)
     assert result.returncode == 0, result.stderr[-3000:] or result.stdout[-3000:]
     results = parse_tableau(result.stdout)

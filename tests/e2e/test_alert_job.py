@@ -22,8 +22,10 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from elasticsearch import helpers
 
-from flink_jobs import alert, clients, flink_rest, jobs, oracle
-from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
+from flink_jobs import alert, jobs
+from gmall_rt import clients, flink_rest
+from testkit import oracle
+from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
 from tests.e2e.conftest import close_the_windows, read_topic, wait_for
 
 CHECKPOINT_INTERVAL_MS = 2_000

@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from flink_jobs import clients, oracle
+from gmall_rt import clients
+from testkit import oracle
 
 
 @pytest.fixture(scope="module")

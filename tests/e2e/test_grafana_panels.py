@@ -1,7 +1,7 @@
 """Every Grafana panel shows the oracle's figures.
 
 No Grafana server runs here, so each panel's query is built as Grafana builds it
-(:mod:`flink_jobs.grafana_queries`) for a chosen day — and for the purchase analysis a chosen
+(:mod:`testkit.grafana_queries`) for a chosen day — and for the purchase analysis a chosen
 keyword — and sent to the datasource it names, as provisioned, on the stack the jobs wrote to after
 a mock run. What comes back must be what the oracle computes from the same run's input.
 """
@@ -16,8 +16,9 @@ import pymysql
 import pytest
 from elasticsearch import Elasticsearch
 
-from flink_jobs import grafana, oracle
-from flink_jobs.grafana_queries import TimeRange, es_search, panels, sql_query
+from gmall_rt import grafana
+from testkit import oracle
+from testkit.grafana_queries import TimeRange, es_search, panels, sql_query
 
 pytestmark = pytest.mark.stack
 

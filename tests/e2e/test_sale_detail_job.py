@@ -24,8 +24,10 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from elasticsearch import helpers
 
-from flink_jobs import clients, flink_rest, jobs, oracle, sale_detail, sale_detail_query, user_dim
-from flink_jobs.mock.generator import MockOptions, MockStream, RowChange
+from flink_jobs import jobs, sale_detail, user_dim
+from gmall_rt import clients, flink_rest, sale_detail_query
+from testkit import oracle
+from gmall_rt.mock.generator import MockOptions, MockStream, RowChange
 from tests.e2e.conftest import read_topic, wait_for
 from tests.unit import flink_sql
 from tests.unit.test_sale_detail_sql import Changelog

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flink_jobs import grafana, grafana_queries
-from flink_jobs.config import Config, TimeConfig
+from gmall_rt import grafana
+from testkit import grafana_queries
+from flink_jobs.config import TimeConfig
+from gmall_rt.config import Config
 
 EXPECTED_UIDS = {"dau": "gmall-dau", "gmv": "gmall-gmv", "today": "gmall-today", "alerts": "gmall-alerts",
                  "purchase": "gmall-purchase"}

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from flink_jobs import grafana
+from gmall_rt import grafana
 
 TOKEN = "test-token"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flink_jobs.paths import PROJECT_ROOT
+from gmall_rt.paths import PROJECT_ROOT
 
 K8S_DIR = PROJECT_ROOT / "k8s"
 KUSTOMIZE = K8S_DIR / "tools" / "bin" / "kustomize"

@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 
 from flink_jobs import config as config_module
-from flink_jobs.paths import PROJECT_ROOT
+from gmall_rt.paths import PROJECT_ROOT
 
 K8S_DIR = PROJECT_ROOT / "k8s"
 # the oldest Kubernetes k8s/README.md supports, and the newest whose schemas are at hand
@@ -34,7 +34,7 @@ STATE_DIRS = ("state.checkpoints.dir", "state.savepoints.dir", "high-availabilit
 
 
 def flink_version() -> str:
-    with (PROJECT_ROOT / "pyproject.toml").open("rb") as fh:
+    with (PROJECT_ROOT / "jobs" / "pyproject.toml").open("rb") as fh:
         dependencies = tomllib.load(fh)["project"]["dependencies"]
     return next(dep.split("==")[1] for dep in dependencies if dep.startswith("apache-flink=="))
 

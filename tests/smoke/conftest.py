@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flink_jobs.stack.manager import Stack
+from gmall_rt.stack.manager import Stack
 
 SMOKE_DIR = Path(__file__).parent
 

@@ -8,8 +8,8 @@ import time
 from confluent_kafka import Consumer, TopicPartition
 from pyflink.common import RowKind
 
-from flink_jobs import clients
-from flink_jobs.stack.kafka import Kafka
+from gmall_rt import clients
+from gmall_rt.stack.kafka import Kafka
 from flink_jobs.table_env import create_table_env
 
 
@@ -57,7 +57,7 @@ def test_insert_update_delete_arrive_as_flat_messages_and_read_back_as_changelog
     assert messages[1]["old"][0] == {"total_amount": "100.50", "order_status": "1001"}
     assert deleted["total_amount"] == "88.80"
 
-    t_env = create_table_env(config, streaming=True, remote=True)
+    t_env = create_table_env(config, streaming=True, target="remote")
     start_offsets = ";".join(f"partition:{p},offset:{o}" for p, o in start.items())
     t_env.execute_sql(f"""
         CREATE TABLE order_info (

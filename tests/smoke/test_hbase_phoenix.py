@@ -59,7 +59,7 @@ def _rows(cursor, sql: str, *parameters) -> list[list]:
 
 
 def _table_env(config):
-    t_env = create_table_env(config, streaming=False, remote=True)
+    t_env = create_table_env(config, streaming=False, target="remote")
     t_env.execute_sql(
         "CREATE TEMPORARY SYSTEM FUNCTION to_phoenix AS 'com.gmall.realtime.udf.PhoenixBytes' LANGUAGE JAVA")
     return t_env

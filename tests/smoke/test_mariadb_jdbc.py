@@ -1,6 +1,6 @@
 """An upsert through the Flink JDBC connector, on the session cluster, read back with PyMySQL."""
 
-from flink_jobs import clients
+from gmall_rt import clients
 from flink_jobs.table_env import create_table_env
 
 
@@ -9,7 +9,7 @@ def test_jdbc_upsert_replaces_the_row_with_the_same_key(config, stack, unique):
     with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
         cur.execute(f"CREATE TABLE {table} (id BIGINT PRIMARY KEY, name VARCHAR(20), amount DECIMAL(10,2))")
     try:
-        t_env = create_table_env(config, streaming=False, remote=True)
+        t_env = create_table_env(config, streaming=False, target="remote")
         cfg = config.mariadb
         t_env.execute_sql(f"""
             CREATE TABLE sink (id BIGINT, name STRING, amount DECIMAL(10,2), PRIMARY KEY (id) NOT ENFORCED)

@@ -10,8 +10,9 @@ from collections import Counter
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from flink_jobs import clients, oracle
-from flink_jobs.stack.kafka import Kafka
+from gmall_rt import clients
+from testkit import oracle
+from gmall_rt.stack.kafka import Kafka
 
 LATENESS_MS = 300_000
 
@@ -58,7 +59,7 @@ def mock_run(config, stack, tmp_path_factory):
     before = {topic: Kafka(config).end_offsets(topic) for topic in topics}
     out = tmp_path_factory.mktemp("mock")
     result = subprocess.run(
-        [sys.executable, "-m", "flink_jobs.cli", "mock", "--reset", "--count", "3000", "--seed", "11",
+        [sys.executable, "-m", "gmall_rt.cli", "mock", "--reset", "--count", "3000", "--seed", "11",
          "--users", "150", "--orders", "60", "--start", "2026-11-20T22:00", "--end", "2026-11-21T02:00",
          "--fraud-rate", "0.03", "--near-miss-rate", "0.03", "--late-rate", "0.01", "--malformed-rate", "0.01",
          "--out", str(out)],

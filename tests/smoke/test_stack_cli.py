@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-GMALL_RT = [sys.executable, "-m", "flink_jobs.cli"]
+GMALL_RT = [sys.executable, "-m", "gmall_rt.cli"]
 
 
 def _run(*args, env=None):

@@ -1,6 +1,6 @@
 """Run a job's logic (its views in sql/) on in-memory rows, in an in-process Flink.
 
-The source tables are the job's own DDL from sql/ddl/flink, schema, event time and watermark
+The source tables are the job's own DDL from flink_jobs/sql/connectors, schema, event time and watermark
 included, with only the connector swapped: the rows are written to a temporary file read by the
 filesystem connector. A source's Kafka metadata columns (partition, record timestamp) become
 columns of that file, so a test gives each log its partition and record time. The jobs read changelogs and need per-record watermarks, which batch mode
@@ -20,8 +20,8 @@ from typing import Any, Iterable
 from pyflink.common import RowKind
 
 from flink_jobs import jobs
-from flink_jobs.config import Config
-from flink_jobs.oracle import KafkaRecord
+from gmall_rt.config import Config
+from testkit.oracle import KafkaRecord
 from flink_jobs.table_env import create_table_env
 
 _WITH_CLAUSE = re.compile(r"\)\s*WITH\s*\(.*\)\s*$", re.DOTALL)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flink_jobs import alert, jobs, oracle
+from flink_jobs import alert, jobs
+from testkit import oracle
 from tests.unit import flink_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -40,7 +41,7 @@ def run_alert(config, lines, tmp_path):
             row, uids=list(row["uids"]), item_ids=list(row["item_ids"]), events=list(row["events"]),
             window_start=row["window_start"].strftime("%Y-%m-%d %H:%M:%S"),
             window_end=row["window_end"].strftime("%Y-%m-%d %H:%M:%S"))
-    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM event_log_dead_letters")
+    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM app_log_dead_letters")
     return docs, [(d["source_topic"], d["value"], d["reason"]) for d in dead]
 
 
@@ -178,7 +179,7 @@ def test_the_document_id_and_times_follow_the_configured_zone(config, tmp_path):
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_generated_stream_matches_the_oracle(config, tmp_path, seed):
-    from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
+    from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
 
     options = MockOptions(start_ms=ts("2026-11-20 23:00:00"), end_ms=ts("2026-11-21 01:00:00"),
                           zone=config.time.zone, count=4000, seed=seed, devices=100, orders=0,

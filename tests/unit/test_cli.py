@@ -1,6 +1,6 @@
 """gmall-rt's argument handling, without a stack."""
 
-from flink_jobs import cli
+from gmall_rt import cli
 
 
 def test_jobs_submit_without_names_means_every_job():

@@ -1,7 +1,9 @@
 import pytest
 
-from flink_jobs import config as config_module
-from flink_jobs.config import ConfigError
+from flink_jobs import config as job_config
+from gmall_rt import config as config_module
+from gmall_rt.config import ConfigError
+from gmall_rt.stack.manager import ensure_credentials
 
 
 def test_defaults_without_file_or_environment(tmp_path):
@@ -59,3 +61,41 @@ def test_the_parallelism_follows_the_partitions_unless_set(tmp_path):
     environ = {"GMALL_STACK_STATE_DIR": str(tmp_path), "GMALL_KAFKA_PARTITIONS": "3"}
     assert config_module.load(environ=environ).parallelism == 3
     assert config_module.load(environ={**environ, "GMALL_FLINK_PARALLELISM": "1"}).parallelism == 1
+
+
+def test_a_job_reads_its_part_and_the_tooling_both_parts_of_one_file(tmp_path):
+    conf = tmp_path / "job.toml"
+    conf.write_text('[kafka]\nhost = "kafka"\npartitions = 4\n[flink]\ndeployment = "application"\n')
+    environ = {"GMALL_STACK_STATE_DIR": str(tmp_path), "GMALL_MARIADB_PASSWORD": "p"}
+    job = job_config.load(str(conf), environ=environ)
+    tool = config_module.load(str(conf), environ=environ)
+    assert isinstance(tool, job_config.Config)  # the tooling hands its object to the jobs
+    for loaded in (job, tool):
+        assert (loaded.kafka.bootstrap_servers, loaded.parallelism, loaded.mariadb.password) == ("kafka:9092", 4, "p")
+    assert tool.kafka.heap == "512m" and not hasattr(job.kafka, "heap")
+    # in an application cluster the cluster decides where checkpoints go, for both
+    assert job.flink.checkpoint_dir == tool.flink.checkpoint_dir == ""
+
+
+def test_a_stack_key_is_not_a_jobs_key(tmp_path):
+    conf = tmp_path / "stack.toml"
+    conf.write_text('[kafka]\nheap = "1g"\n')
+    assert config_module.load(str(conf), environ={"GMALL_STACK_STATE_DIR": str(tmp_path)}).kafka.heap == "1g"
+    with pytest.raises(ConfigError, match="unknown key kafka.heap"):
+        job_config.load(str(conf), environ={})
+
+
+def test_on_the_local_stack_jobs_build_with_its_flink_home_and_keep_checkpoints_there(tmp_path):
+    config = config_module.load(environ={"GMALL_STACK_STATE_DIR": str(tmp_path)})
+    assert config.flink.client_home == str(tmp_path / "flink")
+    assert config.flink.checkpoint_dir == (tmp_path / "flink" / "checkpoints").as_uri()
+
+
+def test_credentials_gain_a_new_password_and_keep_the_old_ones(tmp_path):
+    (tmp_path / "credentials.toml").write_text('[mariadb]\npassword = "kept"\n[canal]\npassword = "c"\n')
+    config = config_module.load(environ={"GMALL_STACK_STATE_DIR": str(tmp_path)})
+    assert ensure_credentials(config)
+    config = config_module.load(environ={"GMALL_STACK_STATE_DIR": str(tmp_path)})
+    assert (config.mariadb.password, config.canal.password) == ("kept", "c")
+    assert config.mariadb.admin_password and config.redis.password
+    assert not ensure_credentials(config)  # complete: left alone

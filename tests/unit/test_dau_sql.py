@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flink_jobs import dau, jobs, oracle
+from flink_jobs import dau, jobs
+from testkit import oracle
 from tests.unit import flink_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -31,7 +32,7 @@ def run_dau(config, lines, tmp_path):
         t_env, "SELECT mid, uid, appid, area, os, ch, vs, log_date, log_hour, ts FROM daily_first_starts",
         key=("log_date", "mid"))
     hours = flink_sql.final_rows(t_env, "SELECT dt, hr, dau FROM dau_by_hour", key=("dt", "hr"))
-    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM start_log_dead_letters")
+    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM app_log_dead_letters")
     return (
         {(datetime.date.fromisoformat(k[0]), k[1]): row for k, row in devices.items()},
         {(k[0], k[1]): row["dau"] for k, row in hours.items()},
@@ -154,7 +155,7 @@ def test_bad_lines_are_dead_letters_with_their_reason_and_never_move_event_time(
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_generated_stream_matches_the_oracle(config, tmp_path, seed):
-    from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream
+    from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
 
     options = MockOptions(start_ms=ts("2026-11-19 23:00:00"), end_ms=ts("2026-11-20 02:00:00"),
                           zone=config.time.zone, count=3000, seed=seed, devices=300, orders=0,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flink_jobs.mock.generator import LogRecord, MockOptions, MockStream, RowChange
+from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream, RowChange
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START = int(datetime(2026, 11, 20, 0, 0, tzinfo=ZONE).timestamp() * 1000)

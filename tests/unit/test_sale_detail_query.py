@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from flink_jobs import oracle, sale_detail_query
-from flink_jobs.sale_detail_query import QueryError
+from gmall_rt import sale_detail_query
+from testkit import oracle
+from gmall_rt.sale_detail_query import QueryError
 
 
 class FakeElasticsearch:
@@ -134,7 +135,7 @@ def test_age_bands_are_the_oracles(age, band):
 @pytest.mark.parametrize("text", ["2026-13-01", "2026-02-30", "20261120", "yesterday", "", "2026-11-20T00:00",
                                   "2026-W47-5"])
 def test_a_bad_date_is_one_clear_line_and_a_non_zero_exit(text, capsys, monkeypatch):
-    monkeypatch.setattr("flink_jobs.clients.elasticsearch", lambda config: pytest.fail("no query for a bad date"))
+    monkeypatch.setattr("gmall_rt.clients.elasticsearch", lambda config: pytest.fail("no query for a bad date"))
     with pytest.raises(QueryError, match=r"--date .* is not a date; give it as yyyy-MM-dd"):
         sale_detail_query.parse_date(text)
     code = sale_detail_query.main(["--date", text])
@@ -144,7 +145,7 @@ def test_a_bad_date_is_one_clear_line_and_a_non_zero_exit(text, capsys, monkeypa
 
 def test_the_subcommand_and_its_output(capsys, monkeypatch):
     docs = docs_for()
-    monkeypatch.setattr("flink_jobs.clients.elasticsearch", lambda config: FakeElasticsearch(docs))
+    monkeypatch.setattr("gmall_rt.clients.elasticsearch", lambda config: FakeElasticsearch(docs))
     commands = argparse.ArgumentParser().add_subparsers(dest="command")
     sale_detail_query.add_parser(commands)
     parser = commands.choices["sale-detail"]

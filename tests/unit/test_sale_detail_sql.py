@@ -24,7 +24,8 @@ from pyflink.common import RowKind
 from pyflink.table import DataTypes
 from pyflink.table.udf import udf
 
-from flink_jobs import jobs, oracle, sale_detail
+from flink_jobs import jobs, sale_detail
+from testkit import oracle
 from tests.unit import flink_sql
 
 DOC_FIELDS = ("order_detail_id", "order_id", "order_status", "create_time", "dt", "user_id", "user_gender",
@@ -189,7 +190,7 @@ def test_user_age_is_whole_years_on_the_order_date(config, tmp_path, birthday, c
 
 @pytest.mark.parametrize("seed", [3])
 def test_a_generated_run_matches_the_oracle(config, tmp_path, seed):
-    from flink_jobs.mock.generator import MockOptions, MockStream, RowChange
+    from gmall_rt.mock.generator import MockOptions, MockStream, RowChange
 
     start = int(datetime.datetime(2026, 11, 20, 8, tzinfo=datetime.timezone.utc).timestamp() * 1000)
     options = MockOptions(start_ms=start, end_ms=start + 3 * 3_600_000, count=6000, seed=seed, users=60,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flink_jobs import jobs, sql_client
+from flink_jobs import jobs
+from gmall_rt import sql_client
 
 E2E_TEST = Path(__file__).parent.parent / "e2e" / "test_adhoc_queries.py"
 SECRET = "s3cret-for-the-test"
@@ -19,6 +20,11 @@ SECRET = "s3cret-for-the-test"
 @pytest.fixture
 def client_config(config):
     return dataclasses.replace(config, mariadb=dataclasses.replace(config.mariadb, password=SECRET))
+
+
+def in_state_dir(config, state_dir):
+    """``config`` with its local stack, and so its Flink home, in ``state_dir``."""
+    return dataclasses.replace(config, stack=dataclasses.replace(config.stack, state_dir=str(state_dir)))
 
 
 def created_tables(script: str) -> list[str]:
@@ -119,9 +125,10 @@ def test_a_missing_file_is_one_clear_error(client_config, tmp_path):
         sql_client.run(client_config, tmp_path / "nope.sql")
 
 
-def test_the_client_runs_with_the_local_flink_home_in_its_environment_only(client_config, monkeypatch, tmp_path):
-    from flink_jobs.stack import flink
+def test_the_client_runs_with_the_local_flink_home_in_its_environment_only(client_config, tmp_path):
+    from gmall_rt.stack import flink
 
+    client_config = in_state_dir(client_config, tmp_path)
     home = tmp_path / "flink"
     (home / "conf").mkdir(parents=True)
     (home / "conf" / "config.yaml").write_text("")
@@ -130,7 +137,6 @@ def test_the_client_runs_with_the_local_flink_home_in_its_environment_only(clien
     opt = home / "opt"
     opt.mkdir()
     (opt / f"{sql_client.GATEWAY_ARTIFACT}-{sql_client.pinned_flink_version()}.jar").write_text("")
-    monkeypatch.setattr(flink, "flink_home", lambda config: home)
     before = dict(os.environ)
     env = sql_client.client_environment(client_config)
     assert env["FLINK_HOME"] == str(flink.PYFLINK_HOME)
@@ -141,14 +147,12 @@ def test_the_client_runs_with_the_local_flink_home_in_its_environment_only(clien
     assert dict(os.environ) == before
 
 
-def test_a_stack_without_connectors_is_one_clear_error(client_config, monkeypatch, tmp_path):
-    from flink_jobs.stack import flink
-
+def test_a_stack_without_connectors_is_one_clear_error(client_config, tmp_path):
+    client_config = in_state_dir(client_config, tmp_path)
     home = tmp_path / "flink"
     (home / "conf").mkdir(parents=True)
     (home / "conf" / "config.yaml").write_text("")
     (home / "lib").mkdir()
-    monkeypatch.setattr(flink, "flink_home", lambda config: home)
     with pytest.raises(sql_client.ConfigError, match="gmall-rt stack up"):
         sql_client.client_environment(client_config)
 

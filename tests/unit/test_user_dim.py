@@ -1,13 +1,12 @@
-"""The user-dim job: Canal messages of user_info applied to the hashes user:<id> (the writer's
-logic on a stand-in Redis), and the job's SQL splitting readable messages from dead letters."""
+"""The user-dim job's SQL on in-memory rows: user_info's Canal messages become the rows of the
+Redis hashes user:<id> (every column but passwd, as Canal's text), in order, and the messages that
+cannot be read go to the dead-letter topic. How the sink turns rows into Redis writes is tested
+with the sink (java/redis-connector)."""
 
 import datetime
 
-import pytest
-
 from flink_jobs import jobs, user_dim
 from tests.unit import flink_sql
-from udfs import user_dim as writer
 
 ROW = {"id": 10**12 + 7, "login_name": "u7", "nick_name": "n7", "passwd": "secret", "name": "王芳",
        "phone_num": "13800000000", "email": None, "head_img": None, "user_level": "2",
@@ -15,110 +14,54 @@ ROW = {"id": 10**12 + 7, "login_name": "u7", "nick_name": "n7", "passwd": "secre
        "create_time": datetime.datetime(2025, 1, 1, 8, 0, 0), "operate_time": datetime.datetime(2025, 1, 1, 8, 0, 0)}
 
 
-class FakeRedis:
-    """The hash commands the writer uses, queued like a pipeline and applied on execute."""
-
-    def __init__(self):
-        self.hashes, self.queued = {}, []
-
-    def pipeline(self, transaction=True):
-        return self
-
-    def delete(self, key):
-        self.queued.append(("del", key, None))
-
-    def hset(self, key, mapping):
-        assert mapping, "HSET needs at least one field"
-        self.queued.append(("hset", key, dict(mapping)))
-
-    def __len__(self):
-        return len(self.queued)
-
-    def execute(self):
-        for command, key, mapping in self.queued:
-            if command == "del":
-                self.hashes.pop(key, None)
-            else:
-                self.hashes.setdefault(key, {}).update(mapping)
-        self.queued = []
-
-
 def expected_hash(row):
+    """What the user's hash holds, from the table's row: its non-NULL columns but passwd, as text."""
     return {k: str(v) for k, v in row.items() if v is not None and k != "passwd"}
 
 
-def apply_all(redis, messages):
-    counts = writer.apply(redis.pipeline(), messages)
-    redis.execute()
-    return counts
+def dimension(config, tmp_path, messages):
+    """The hashes the job's rows end with, by key, as the sink writes them (NULL columns left out)."""
+    t_env = flink_sql.table_env(config)
+    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_source", messages, tmp_path, "canal-json")
+    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_messages", [], tmp_path, "raw")
+    jobs.register_views(t_env, user_dim.JOB, jobs.sql_parameters(config, user_dim.JOB))
+    rows = flink_sql.final_rows(t_env, "SELECT * FROM user_dim_rows", ["id"])
+    return {f"user:{key[0]}": {k: str(v) for k, v in row.items() if v is not None} for key, row in rows.items()}
 
 
-def test_inserts_updates_and_deletes_keep_each_hash_equal_to_its_row():
-    redis = FakeRedis()
-    key = f"user:{ROW['id']}"
+def test_inserts_updates_and_deletes_keep_each_hash_equal_to_its_row(config, tmp_path):
+    kept = dict(ROW, id=ROW["id"] + 1)
     updated = dict(ROW, user_level="5", email="a@example.com", head_img=None)
-    cleared = dict(updated, email=None)
+    cleared = dict(updated, email=None)  # a column set to NULL leaves the hash
+    deleted = dict(ROW, id=ROW["id"] + 2)
     messages = [flink_sql.canal_message("INSERT", "user_info", ROW),
-                flink_sql.canal_message("UPDATE", "user_info", updated, {"user_level": "2", "email": None})]
-    assert apply_all(redis, messages) == [1, 1]
-    assert redis.hashes[key] == expected_hash(updated) and "passwd" not in redis.hashes[key]
-    apply_all(redis, [flink_sql.canal_message("UPDATE", "user_info", cleared, {"email": "a@example.com"})])
-    assert redis.hashes[key] == expected_hash(cleared)  # a column set to NULL leaves the hash
-    apply_all(redis, [flink_sql.canal_message("DELETE", "user_info", cleared)])
-    assert key not in redis.hashes
+                flink_sql.canal_message("INSERT", "user_info", kept),
+                flink_sql.canal_message("INSERT", "user_info", deleted),
+                flink_sql.canal_message("UPDATE", "user_info", updated, {"user_level": "2", "email": None}),
+                flink_sql.canal_message("UPDATE", "user_info", cleared, {"email": "a@example.com"}),
+                flink_sql.canal_message("DELETE", "user_info", deleted)]
+    assert dimension(config, tmp_path, messages) == {
+        f"user:{ROW['id']}": expected_hash(cleared), f"user:{kept['id']}": expected_hash(kept)}
 
 
-def test_replaying_messages_from_a_checkpoint_ends_in_the_same_hashes():
-    rows = [dict(ROW, id=ROW["id"] + n, user_level=str(n % 5)) for n in range(5)]
-    messages = [flink_sql.canal_message("INSERT", "user_info", row) for row in rows]
-    messages += [flink_sql.canal_message("UPDATE", "user_info", dict(rows[1], gender="M"), {"gender": "F"}),
-                 flink_sql.canal_message("DELETE", "user_info", rows[3])]
-    once = FakeRedis()
-    apply_all(once, messages)
-    for cut in range(len(messages) + 1):
-        replayed = FakeRedis()
-        apply_all(replayed, messages[:cut])
-        apply_all(replayed, messages[max(0, cut - 3):])  # a restart re-applies what followed the checkpoint
-        assert replayed.hashes == once.hashes, cut
+def test_a_changed_id_moves_the_hash(config, tmp_path):
+    moved = dict(ROW, id=ROW["id"] + 9)
+    messages = [flink_sql.canal_message("INSERT", "user_info", ROW),
+                flink_sql.canal_message("UPDATE", "user_info", moved, {"id": ROW["id"]})]
+    assert dimension(config, tmp_path, messages) == {f"user:{moved['id']}": expected_hash(moved)}
 
 
-def test_a_batched_message_and_a_changed_id():
-    redis = FakeRedis()
-    first, second = ROW, dict(ROW, id=ROW["id"] + 1)
-    message = flink_sql.canal_message("INSERT", "user_info", first)
-    batched = message.replace('"data": [', '"data": [' + flink_sql.canal_message("INSERT", "user_info", second)
-                              .split('"data": [')[1].split("], ")[0] + ", ", 1)
-    assert apply_all(redis, [batched]) == [2]
-    assert set(redis.hashes) == {f"user:{first['id']}", f"user:{second['id']}"}
-    moved = dict(second, id=ROW["id"] + 2)
-    apply_all(redis, [flink_sql.canal_message("UPDATE", "user_info", moved, {"id": second["id"]})])
-    assert set(redis.hashes) == {f"user:{first['id']}", f"user:{moved['id']}"}
-
-
-def test_ddl_messages_change_nothing():
-    ddl = '{"data":null,"database":"gmall","table":"user_info","type":"ALTER","isDdl":true,"sql":"ALTER TABLE x"}'
-    redis = FakeRedis()
-    assert apply_all(redis, [ddl]) == [0] and redis.hashes == {}
-
-
-def test_the_job_writes_readable_messages_in_order_and_sends_the_rest_to_dead_letters(config, tmp_path):
-    import pandas as pd
-    from pyflink.table import DataTypes
-    from pyflink.table.udf import udf
-
+def test_unreadable_messages_are_dead_letters_with_their_reason_and_ddl_is_neither(config, tmp_path):
     good = [flink_sql.canal_message("INSERT", "user_info", ROW),
             flink_sql.canal_message("DELETE", "user_info", ROW)]
     bad_birthday = flink_sql.canal_message("INSERT", "user_info", dict(ROW, birthday="1990-02-30"))
     no_id = flink_sql.canal_message("INSERT", "user_info", {k: v for k, v in ROW.items() if k != "id"})
-    lines = [good[0], "{", bad_birthday, no_id, '{"type": "TRUNCATE", "data": []}', good[1]]
+    ddl = '{"data":null,"database":"gmall","table":"user_info","type":"ALTER","isDdl":true,"sql":"ALTER TABLE x"}'
+    lines = [good[0], "{", bad_birthday, ddl, no_id, '{"type": "TRUNCATE", "data": []}', good[1]]
     t_env = flink_sql.table_env(config)
     flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_messages", lines, tmp_path, "raw")
-    counting = udf(lambda s: pd.Series([len(writer.changes(line)) * 10 + n for n, line in enumerate(s)]),
-                   result_type=DataTypes.INT(), func_type="pandas")
-    t_env.create_temporary_system_function("write_user_changes", counting)
+    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_source", [], tmp_path, "canal-json")
     jobs.register_views(t_env, user_dim.JOB, jobs.sql_parameters(config, user_dim.JOB))
-    written = flink_sql.all_rows(t_env, "SELECT rows_applied FROM user_dim_writes")
-    assert [row["rows_applied"] for row in written] == [10, 11]  # both, in order, one batch
     dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM user_info_dead_letters")
     assert [(d["source_topic"], d["reason"], d["value"]) for d in dead] == [
         (config.topics.user_info, "malformed JSON", "{"),

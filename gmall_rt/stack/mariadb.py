@@ -1,0 +1,131 @@
+"""MariaDB 10.11 from the Debian package: binlog in ROW format with FULL row images, for Canal."""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import subprocess
+from pathlib import Path
+
+from gmall_rt.stack.service import Service, StackError
+
+# the business tables of the source database, as the app has them (the mock writes them)
+SOURCE_TABLES_FILE = Path(__file__).resolve().parent.parent / "mock" / "source_tables.sql"
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
+    if path is None:
+        raise StackError(f"mariadb: {name} is not installed; apt-get install mariadb-server mariadb-client")
+    return path
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class MariaDB(Service):
+    name = "mariadb"
+    needs_java = False
+
+    def ports(self) -> dict[str, int]:
+        return {"mysql": self.config.mariadb.port}
+
+    @property
+    def data_dir(self):
+        return self.home / "data"
+
+    @property
+    def socket(self):
+        return self.home / "mysqld.sock"
+
+    def command(self) -> list[str]:
+        cfg = self.config.mariadb
+        return [
+            _tool("mariadbd"),
+            "--no-defaults",
+            f"--user={getpass.getuser()}",
+            f"--datadir={self.data_dir}",
+            f"--socket={self.socket}",
+            f"--pid-file={self.home / 'mysqld.pid'}",
+            f"--port={cfg.port}",
+            f"--bind-address={cfg.host}",
+            "--skip-name-resolve",
+            "--server-id=1",
+            f"--log-bin={self.home / 'binlog' / 'mysql-bin'}",
+            "--binlog-format=ROW",
+            "--binlog-row-image=FULL",
+            "--expire-logs-days=2",
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_general_ci",
+            "--innodb-buffer-pool-size=256M",
+            "--max-connections=300",
+        ]
+
+    def prepare(self) -> None:
+        super().prepare()
+        (self.home / "binlog").mkdir(exist_ok=True)
+        if (self.data_dir / "mysql").exists():
+            return
+        result = subprocess.run(
+            [
+                _tool("mariadb-install-db"),
+                "--no-defaults",
+                f"--user={getpass.getuser()}",
+                f"--datadir={self.data_dir}",
+                "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            raise StackError(f"mariadb: mariadb-install-db failed: {result.stderr.strip()[-300:]}")
+
+    def admin_sql(self, statements: str, database: str | None = None) -> str:
+        """Run SQL as the local administrator (the OS user, over the UNIX socket)."""
+        args = [_tool("mariadb"), "--no-defaults", f"--socket={self.socket}", f"--user={getpass.getuser()}",
+                "--batch", "--skip-column-names"]
+        if database:
+            args.append(f"--database={database}")
+        result = subprocess.run(args, input=statements, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise StackError(f"mariadb: SQL failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def probe(self) -> str | None:
+        if not self.socket.exists():
+            return "socket not there yet"
+        try:
+            self.admin_sql("SELECT 1")
+        except (StackError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+        return None
+
+    def after_healthy(self) -> None:
+        cfg, canal = self.config.mariadb, self.config.canal
+        if self.admin_sql("SELECT COUNT(*) FROM mysql.time_zone_name").strip() == "0":
+            # named zones (the business zone, in Grafana's sessions) need MariaDB's zone tables
+            zones = subprocess.run([_tool("mariadb-tzinfo-to-sql"), "--skip-write-binlog", "/usr/share/zoneinfo"],
+                                   capture_output=True, text=True, check=True).stdout
+            self.admin_sql(zones, database="mysql")
+        self.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{cfg.source_database}` DEFAULT CHARACTER SET utf8mb4")
+        self.admin_sql(SOURCE_TABLES_FILE.read_text(), database=cfg.source_database)
+        # the report database and its tables are `gmall-rt schema apply`'s, as the admin account
+        self.admin_sql(
+            f"""
+            CREATE USER IF NOT EXISTS {_sql_string(cfg.admin_user)}@'%' IDENTIFIED BY {_sql_string(cfg.admin_password)};
+            ALTER USER {_sql_string(cfg.admin_user)}@'%' IDENTIFIED BY {_sql_string(cfg.admin_password)};
+            GRANT ALL PRIVILEGES ON `{cfg.report_database}`.* TO {_sql_string(cfg.admin_user)}@'%';
+            CREATE USER IF NOT EXISTS {_sql_string(cfg.user)}@'%' IDENTIFIED BY {_sql_string(cfg.password)};
+            ALTER USER {_sql_string(cfg.user)}@'%' IDENTIFIED BY {_sql_string(cfg.password)};
+            GRANT ALL PRIVILEGES ON `{cfg.source_database}`.* TO {_sql_string(cfg.user)}@'%';
+            GRANT ALL PRIVILEGES ON `{cfg.report_database}`.* TO {_sql_string(cfg.user)}@'%';
+            CREATE USER IF NOT EXISTS {_sql_string(canal.user)}@'%' IDENTIFIED BY {_sql_string(canal.password)};
+            ALTER USER {_sql_string(canal.user)}@'%' IDENTIFIED BY {_sql_string(canal.password)};
+            GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT, SLAVE MONITOR, BINLOG MONITOR
+              ON *.* TO {_sql_string(canal.user)}@'%';
+            FLUSH PRIVILEGES;
+            """
+        )

@@ -1,0 +1,242 @@
+"""What a job needs to run: its topics, business time, sink addresses, state and parallelism.
+
+Values come, later layers winning, from:
+  1. the defaults below (the local stack's addresses and names),
+  2. a TOML file (``--config FILE`` or ``GMALL_RT_CONFIG``),
+  3. environment variables ``GMALL_<SECTION>_<KEY>``, e.g. ``GMALL_KAFKA_PORT=19092`` or
+     ``GMALL_MARIADB_PASSWORD`` (how a Kubernetes Secret reaches a job).
+
+How the local stack runs (heaps, daemon ports, the service user, its generated passwords) is the
+tooling's part of the configuration (``gmall_rt.config``): it extends these sections with its own
+keys, reads the same file and variables, and passes its object, a :class:`Config` too, to the jobs.
+Only :func:`load` reads the environment; everything else receives the resulting object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, TypeVar
+
+ENV_PREFIX = "GMALL_"
+CONFIG_FILE_ENV = "GMALL_RT_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class KafkaConfig:
+    host: str = "127.0.0.1"
+    port: int = 9092
+    # where a job without a checkpoint or savepoint to restore starts reading: earliest-offset
+    # recomputes everything the topics hold; group-offsets resumes from the last committed offsets
+    startup_mode: str = "earliest-offset"
+    # partitions of every topic the jobs read; their parallelism follows it by default
+    partitions: int = 2
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class MariaDBConfig:
+    host: str = "127.0.0.1"
+    port: int = 3306
+    user: str = "gmall"
+    password: str = ""
+    source_database: str = "gmall"
+    report_database: str = "gmall_report"
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    host: str = "127.0.0.1"
+    port: int = 6379
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class ElasticsearchConfig:
+    host: str = "127.0.0.1"
+    port: int = 9200
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class HBaseConfig:
+    zookeeper_host: str = "127.0.0.1"
+    zookeeper_port: int = 2181
+
+    @property
+    def zookeeper_quorum(self) -> str:
+        return f"{self.zookeeper_host}:{self.zookeeper_port}"
+
+
+@dataclass(frozen=True)
+class FlinkConfig:
+    # the session cluster's REST endpoint, where a "session" deployment submits
+    host: str = "127.0.0.1"
+    rest_port: int = 8081
+    checkpoint_interval_ms: int = 10_000
+    # where the jobs keep their checkpoints; empty inside an application cluster, whose own
+    # configuration decides (the tooling fills in the local stack's directory)
+    checkpoint_dir: str = ""
+    # the Flink home (conf/ and lib/) a job's client builds and submits the job with: the
+    # connector jars must be in its lib/. Empty: PyFlink's own, as inside an application cluster
+    # (the tooling fills in the local stack's)
+    client_home: str = ""
+    state_backend: str = "rocksdb"
+    # subtasks of every operator of every job, sinks included; 0: one per partition of the topics
+    # (kafka.partitions), so each source subtask reads one partition
+    parallelism: int = 0
+    # how a job is run: "session" submits it to a session cluster (rest host and port above);
+    # "embedded" runs it in this process; "application" is inside an application cluster
+    # (Kubernetes), whose own configuration decides where it runs and keeps checkpoints
+    deployment: str = "session"
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://{self.host}:{self.rest_port}"
+
+
+@dataclass(frozen=True)
+class TopicsConfig:
+    start: str = "gmall_start"
+    event: str = "gmall_event"
+    order_info: str = "gmall_order_info"
+    order_detail: str = "gmall_order_detail"
+    user_info: str = "gmall_user_info"
+    dead_letter: str = "gmall_dlq"
+    # the sale-detail job's documents on their way to Elasticsearch (sql/connectors/sale_detail_changes.sql)
+    sale_detail_changes: str = "gmall_sale_detail_changes"
+    # where Canal puts what no table route matches (it filters to the captured tables, so rarely used)
+    canal_unrouted: str = "gmall_canal_unrouted"
+
+
+@dataclass(frozen=True)
+class TimeConfig:
+    zone: str = "Asia/Shanghai"
+    allowed_lateness_s: int = 300
+    # a log whose ts is further ahead of its Kafka record's timestamp than this comes from a device
+    # with a wrong clock: a dead letter that moves neither the lateness rule nor the watermark. Kept
+    # below allowed_lateness_s, so a log that is early by up to this much cannot make the logs
+    # sent on time by correct clocks late.
+    max_future_s: int = 60
+
+
+@dataclass(frozen=True)
+class JobsConfig:
+    # how long a job keeps the state of a key it has not seen since (0: for ever). DAU keys are
+    # (day, device) and never change once the day is over; orders can change at any time.
+    dau_state_ttl_h: int = 48
+    gmv_state_ttl_h: int = 0
+    sale_detail_state_ttl_h: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    kafka: KafkaConfig = field(default_factory=KafkaConfig)
+    mariadb: MariaDBConfig = field(default_factory=MariaDBConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
+    elasticsearch: ElasticsearchConfig = field(default_factory=ElasticsearchConfig)
+    hbase: HBaseConfig = field(default_factory=HBaseConfig)
+    flink: FlinkConfig = field(default_factory=FlinkConfig)
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
+    time: TimeConfig = field(default_factory=TimeConfig)
+    jobs: JobsConfig = field(default_factory=JobsConfig)
+
+    @property
+    def parallelism(self) -> int:
+        """The parallelism of every job: ``flink.parallelism``, or one subtask per partition."""
+        return self.flink.parallelism or self.kafka.partitions
+
+
+AnyConfig = TypeVar("AnyConfig", bound=Config)
+
+
+def _coerce(section: str, key: str, raw: Any, target_type: type) -> Any:
+    if target_type is int:
+        if isinstance(raw, bool):
+            raise ConfigError(f"{section}.{key}: expected a whole number, got {raw!r}")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{section}.{key}: expected a whole number, got {raw!r}") from None
+    return str(raw)
+
+
+def apply_layer(config: AnyConfig, layer: Mapping[str, Mapping[str, Any]], origin: str) -> AnyConfig:
+    """``config`` with the values of one layer (a file's tables, or the environment's) applied."""
+    sections = {}
+    for section_name, values in layer.items():
+        if not hasattr(config, section_name) or not isinstance(values, Mapping):
+            raise ConfigError(f"{origin}: unknown section [{section_name}]")
+        section = getattr(config, section_name)
+        types = {f.name: f.type for f in dataclasses.fields(section)}
+        changes = {}
+        for key, raw in values.items():
+            if key not in types:
+                raise ConfigError(f"{origin}: unknown key {section_name}.{key}")
+            target = int if types[key] in (int, "int") else str
+            changes[key] = _coerce(section_name, key, raw, target)
+        sections[section_name] = dataclasses.replace(section, **changes)
+    return dataclasses.replace(config, **sections)
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; pass an existing file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix the file") from None
+
+
+def environment_layer(config: Config, environ: Mapping[str, str]) -> dict:
+    """The ``GMALL_<SECTION>_<KEY>`` variables that name a key of ``config``."""
+    layer: dict[str, dict[str, str]] = {}
+    for section in dataclasses.fields(config):
+        for key in dataclasses.fields(getattr(config, section.name)):
+            name = f"{ENV_PREFIX}{section.name}_{key.name}".upper()
+            if name in environ:
+                layer.setdefault(section.name, {})[key.name] = environ[name]
+    return layer
+
+
+def config_file(config_path: str | None, environ: Mapping[str, str]) -> Path | None:
+    path = config_path or environ.get(CONFIG_FILE_ENV)
+    return Path(path).expanduser() if path else None
+
+
+def load(config_path: str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """A job's configuration from defaults, the config file and the environment."""
+    environ = os.environ if environ is None else environ
+    config = Config()
+    path = config_file(config_path, environ)
+    if path:
+        config = apply_layer(config, read_toml(path), str(path))
+    return validate(apply_layer(config, environment_layer(config, environ), "environment"))
+
+
+def validate(config: AnyConfig) -> AnyConfig:
+    """The rules between keys that no single key's type says."""
+    if config.kafka.partitions < 1:
+        raise ConfigError(f"kafka.partitions: expected at least 1, got {config.kafka.partitions}")
+    if config.flink.parallelism < 0:
+        raise ConfigError(f"flink.parallelism: expected 0 (one per partition) or more, got {config.flink.parallelism}")
+    if not 0 < config.time.max_future_s < config.time.allowed_lateness_s:
+        raise ConfigError(
+            f"time.max_future_s ({config.time.max_future_s}) must be above 0 and below time.allowed_lateness_s "
+            f"({config.time.allowed_lateness_s}): a log early by more than the allowed lateness would make the "
+            "logs of correct clocks late")
+    return config

@@ -1,0 +1,54 @@
+"""The sale-detail job: every order line joined with its order and its user, as documents of the
+Elasticsearch indices gmall_sale_detail-<date> (alias gmall_sale_detail).
+
+Order lines and orders are joined from their changelogs (Canal) whatever order they arrive in, and
+the user is taken from user_info's changelog or, for a user the job has not seen, looked up by the
+Java function ``lookup_user`` in the Redis dimension (MariaDB for a user not yet there).
+Unreadable order_detail messages go to the dead-letter topic.
+Run: ``python -m flink_jobs.sale_detail [--config FILE]``.
+"""
+
+import sys
+
+from flink_jobs.config import Config
+from flink_jobs.jobs import Job, main
+
+
+def mariadb_settings(config: Config) -> dict:
+    mariadb = config.mariadb
+    return {"host": mariadb.host, "port": mariadb.port, "user": mariadb.user,
+            "password": mariadb.password, "database": mariadb.source_database}
+
+
+def java_functions(config: Config) -> dict:
+    """``lookup_user``: a Java function (java/udfs) that reads Redis and MariaDB in the job's own
+    operator, with the connection settings inside it."""
+    from pyflink.java_gateway import get_gateway
+
+    redis, mariadb = config.redis, mariadb_settings(config)
+    lookup_user = get_gateway().jvm.com.gmall.realtime.udf.UserLookup(
+        redis.host, redis.port, redis.password,
+        mariadb["host"], mariadb["port"], mariadb["user"], mariadb["password"], mariadb["database"])
+    return {"lookup_user": lookup_user}
+
+
+JOB = Job(
+    name="sale-detail",
+    description=__doc__.splitlines()[0],
+    tables=("order_detail_source", "order_info_source", "user_info_source", "sale_detail_changes",
+            "sale_detail_sink", "dead_letter_sink"),
+    views=("sale_detail/order_lines", "sale_detail/sale_details", "sale_detail/order_detail_dead_letters"),
+    outputs="sale_detail/insert",
+    state_ttl_h=lambda config: config.jobs.sale_detail_state_ttl_h,
+    java_functions=java_functions,
+    table_options=(
+        # Canal delivers at least once: the sources' primary keys let Flink drop repeated changes
+        ("table.exec.source.cdc-events-duplicate", "true"),
+        # the documents are upserted by order_detail_id, whose changes all come in order from
+        # one join task; no materializing of the sink's changelog is needed
+        ("table.exec.sink.upsert-materialize", "NONE"),
+    ),
+)
+
+if __name__ == "__main__":
+    sys.exit(main(JOB.name))

@@ -1,0 +1,28 @@
+-- Coupon risk alerts in Elasticsearch: daily indices gmall_coupon_alert-<yyyy-MM-dd> (the window
+-- end's local date) behind the alias gmall_coupon_alert, both from the index template
+-- gmall_rt/schema/elasticsearch/gmall_coupon_alert.json. The document id is the primary key
+-- <mid>_<yyyy-MM-dd_HH:mm>, so a window written again after a restart overwrites its document:
+-- at-least-once delivery (every pending request flushed before a checkpoint completes) with
+-- idempotent ids gives exactly-once documents. ('elasticsearch-7' in the SQL connector bundle
+-- 3.0.1-1.17 is the SinkFunction-based sink: its options are 'sink.flush-on-checkpoint' and the
+-- 'sink.bulk-flush.*' ones, not 'sink.delivery-guarantee'.) The template keeps the id column
+-- out of the stored document; window_start and window_end are written as local
+-- 'yyyy-MM-dd HH:mm:ss' (SQL timestamps, whole seconds).
+CREATE TABLE coupon_alert_sink (
+  id           STRING,
+  mid          STRING,
+  uids         ARRAY<STRING>,
+  item_ids     ARRAY<STRING>,
+  events       ARRAY<STRING>,
+  window_start TIMESTAMP(3),
+  window_end   TIMESTAMP(3),
+  ts           BIGINT,
+  PRIMARY KEY (id) NOT ENFORCED
+) WITH (
+  'connector' = 'elasticsearch-7',
+  'hosts' = '{{ elasticsearch_url }}',
+  'index' = 'gmall_coupon_alert-{window_end|yyyy-MM-dd}',
+  'sink.flush-on-checkpoint' = 'true',
+  'format' = 'json',
+  'json.timestamp-format.standard' = 'SQL'
+);

@@ -1,0 +1,45 @@
+-- gmall.order_info as a changelog: Canal's flatMessages read with the canal-json format. A message
+-- it cannot read is skipped here and sent to the dead-letter topic from order_info_messages.
+-- Canal may send a change again after it restarts: the job declares its source changelog may
+-- repeat events (table.exec.source.cdc-events-duplicate), which this primary key makes exact.
+CREATE TABLE order_info_source (
+  id               BIGINT,
+  consignee        STRING,
+  consignee_tel    STRING,
+  total_amount     DECIMAL(10, 2),
+  order_status     STRING,
+  user_id          BIGINT,
+  payment_way      STRING,
+  delivery_address STRING,
+  order_comment    STRING,
+  out_trade_no     STRING,
+  trade_body       STRING,
+  create_time      TIMESTAMP(0),
+  operate_time     TIMESTAMP(0),
+  expire_time      TIMESTAMP(0),
+  tracking_no      STRING,
+  parent_order_id  BIGINT,
+  img_url          STRING,
+  province_id      INT,
+  PRIMARY KEY (id) NOT ENFORCED
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '{{ topic_order_info }}',
+  'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
+  'properties.group.id' = '{{ group_id }}',
+  'scan.startup.mode' = '{{ kafka_startup_mode }}',
+  'format' = 'canal-json',
+  'canal-json.ignore-parse-errors' = 'true'
+);
+
+-- The same topic, each message as it is, to find the ones canal-json skips.
+CREATE TABLE order_info_messages (
+  line STRING
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '{{ topic_order_info }}',
+  'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
+  'properties.group.id' = '{{ group_id }}-messages',
+  'scan.startup.mode' = '{{ kafka_startup_mode }}',
+  'format' = 'raw'
+);

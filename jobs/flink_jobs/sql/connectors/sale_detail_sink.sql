@@ -1,0 +1,36 @@
+-- Elasticsearch gmall_sale_detail-<yyyy-MM-dd> (by the order's create date; the index template
+-- gmall_sale_detail puts every such index behind the alias gmall_sale_detail). One document per
+-- order line, its id the order line's id, so a change of the order or the user rewrites it and a
+-- replay after a restart writes the same documents again. Every pending bulk request is flushed
+-- before a checkpoint completes (at least once), which with these ids gives exactly-once documents.
+-- Amounts are written as plain decimal numbers, dt as yyyy-MM-dd.
+CREATE TABLE sale_detail_sink (
+  order_detail_id BIGINT,
+  order_id        BIGINT,
+  order_status    STRING,
+  create_time     STRING,
+  dt              DATE,
+  user_id         BIGINT,
+  user_gender     STRING,
+  user_age        INT,
+  user_level      STRING,
+  sku_id          BIGINT,
+  sku_name        STRING,
+  sku_price       DECIMAL(10, 2),
+  sku_num         BIGINT,
+  province_id     INT,
+  total_amount    DECIMAL(10, 2),
+  PRIMARY KEY (order_detail_id) NOT ENFORCED
+) WITH (
+  'connector' = 'elasticsearch-7',
+  'hosts' = '{{ elasticsearch_url }}',
+  'index' = 'gmall_sale_detail-{dt|yyyy-MM-dd}',
+  'sink.flush-on-checkpoint' = 'true',
+  'sink.bulk-flush.max-actions' = '2000',
+  'sink.bulk-flush.interval' = '1s',
+  'sink.bulk-flush.backoff.strategy' = 'EXPONENTIAL',
+  'sink.bulk-flush.backoff.max-retries' = '5',
+  'sink.bulk-flush.backoff.delay' = '200ms',
+  'format' = 'json',
+  'json.encode.decimal-as-plain-number' = 'true'
+);

@@ -1,0 +1,41 @@
+-- gmall.user_info as a changelog: Canal's flatMessages read with the canal-json format (the
+-- user-dim job writes it to Redis, the sale-detail job joins order lines with it). A message it
+-- cannot read is skipped here; the user-dim job sends it to the dead-letter topic from
+-- user_info_messages.
+CREATE TABLE user_info_source (
+  id           BIGINT,
+  login_name   STRING,
+  nick_name    STRING,
+  passwd       STRING,
+  name         STRING,
+  phone_num    STRING,
+  email        STRING,
+  head_img     STRING,
+  user_level   STRING,
+  birthday     DATE,
+  gender       STRING,
+  create_time  TIMESTAMP(0),
+  operate_time TIMESTAMP(0),
+  PRIMARY KEY (id) NOT ENFORCED
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '{{ topic_user_info }}',
+  'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
+  'properties.group.id' = '{{ group_id }}',
+  'scan.startup.mode' = '{{ kafka_startup_mode }}',
+  'format' = 'canal-json',
+  'canal-json.ignore-parse-errors' = 'true'
+);
+
+-- The same topic, each message as it is: the user-dim job sends the ones that cannot be read to
+-- the dead-letter topic.
+CREATE TABLE user_info_messages (
+  line STRING
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '{{ topic_user_info }}',
+  'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
+  'properties.group.id' = '{{ group_id }}-messages',
+  'scan.startup.mode' = '{{ kafka_startup_mode }}',
+  'format' = 'raw'
+);

@@ -1,0 +1,18 @@
+-- user_info's changes as rows of the user dimension: every column but passwd, as the text Canal
+-- writes (the form the look-ups read), in the topic's order of each user's changes.
+CREATE TEMPORARY VIEW user_dim_rows AS
+SELECT id, login_name, nick_name, name, phone_num, email, head_img, user_level,
+  CAST(birthday AS STRING) AS birthday, gender,
+  CAST(create_time AS STRING) AS create_time, CAST(operate_time AS STRING) AS operate_time
+FROM user_info_source;
+
+-- user_info's Canal messages that cannot be read as its changelog (the canal-json source skips
+-- exactly these), each with why, counted in gmall_dead_letters.
+CREATE TEMPORARY VIEW user_info_dead_letters AS
+SELECT '{{ topic_user_info }}' AS source_topic, count_dead_letter(reason) AS reason, line AS `value`
+FROM (
+  SELECT line, canal_message_error(line,
+    'id BIGINT NOT NULL', 'birthday DATE', 'create_time TIMESTAMP', 'operate_time TIMESTAMP') AS reason
+  FROM user_info_messages
+)
+WHERE reason IS NOT NULL;

@@ -1,4 +1,0 @@
--- The user-dim job's outputs, one statement set.
-INSERT INTO user_dim_applied SELECT rows_applied FROM user_dim_writes;
-
-INSERT INTO dead_letter_sink SELECT source_topic, reason, `value` FROM user_info_dead_letters;
