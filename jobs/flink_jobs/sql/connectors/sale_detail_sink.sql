@@ -4,24 +4,7 @@
 -- replay after a restart writes the same documents again. Every pending bulk request is flushed
 -- before a checkpoint completes (at least once), which with these ids gives exactly-once documents.
 -- Amounts are written as plain decimal numbers, dt as yyyy-MM-dd.
-CREATE TABLE sale_detail_sink (
-  order_detail_id BIGINT,
-  order_id        BIGINT,
-  order_status    STRING,
-  create_time     STRING,
-  dt              DATE,
-  user_id         BIGINT,
-  user_gender     STRING,
-  user_age        INT,
-  user_level      STRING,
-  sku_id          BIGINT,
-  sku_name        STRING,
-  sku_price       DECIMAL(10, 2),
-  sku_num         BIGINT,
-  province_id     INT,
-  total_amount    DECIMAL(10, 2),
-  PRIMARY KEY (order_detail_id) NOT ENFORCED
-) WITH (
+CREATE TABLE sale_detail_sink WITH (
   'connector' = 'elasticsearch-7',
   'hosts' = '{{ elasticsearch_url }}',
   'index' = 'gmall_sale_detail-{dt|yyyy-MM-dd}',
@@ -33,4 +16,6 @@ CREATE TABLE sale_detail_sink (
   'sink.bulk-flush.backoff.delay' = '200ms',
   'format' = 'json',
   'json.encode.decimal-as-plain-number' = 'true'
-);
+)
+-- the documents' columns and key, as the joins emit them
+LIKE sale_detail_changes (EXCLUDING OPTIONS);
