@@ -17,6 +17,13 @@ def mariadb(config: Config, database: str, *, autocommit: bool = True) -> pymysq
                            database=database, autocommit=autocommit)
 
 
+def mariadb_source(config: Config, *, autocommit: bool = True) -> pymysql.connections.Connection:
+    """The app's connection to the source database (the mock writes it, the tests read it)."""
+    cfg = config.mariadb
+    return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.source_user, password=cfg.source_password,
+                           database=cfg.source_database, autocommit=autocommit)
+
+
 def mariadb_admin(config: Config) -> pymysql.connections.Connection:
     """The administrator's connection (schema changes only), to no database in particular."""
     cfg = config.mariadb

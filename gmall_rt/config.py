@@ -59,10 +59,19 @@ class KafkaConfig(job_config.KafkaConfig):
 
 @dataclass(frozen=True)
 class MariaDBConfig(job_config.MariaDBConfig):
-    # the account `gmall-rt schema apply` creates and changes the report tables with; the jobs'
-    # account (user, password) only reads and writes rows
+    """The accounts beside the jobs' (user, password: rows of the report tables, and the users
+    the sale-detail job looks up), each with only the rights its work needs."""
+
+    # `gmall-rt schema apply`: creates and changes the report tables
     admin_user: str = "gmall_admin"
     admin_password: str = ""
+    # Grafana's: reads the report tables
+    reader_user: str = "gmall_reader"
+    reader_password: str = ""
+    # the app's: writes the source tables (the mock) and reads them (the SQL client's ad-hoc
+    # tables, the tests' source of truth)
+    source_user: str = "gmall_app"
+    source_password: str = ""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,12 @@ CLIENT_PARAMETERS = {
     "kafka_startup_mode": "earliest-offset",
 }
 
+
+def adhoc_parameters(config: Config) -> dict[str, str]:
+    """The ad-hoc tables read the business tables as the app's account, which can read them."""
+    return {"mariadb_source_user": config.mariadb.source_user,
+            "mariadb_source_password": config.mariadb.source_password}
+
 _CREATE = re.compile(r"^\s*CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?(\w+)`?",
                      re.IGNORECASE | re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -87,7 +93,7 @@ def table_statements(config: Config) -> list[str]:
                 continue
             seen.add(table)
             result.append(stmt)
-    parameters = jobs.sql_parameters(config, jobs.get(jobs.JOB_NAMES[0])) | CLIENT_PARAMETERS
+    parameters = jobs.sql_parameters(config, jobs.get(jobs.JOB_NAMES[0])) | CLIENT_PARAMETERS | adhoc_parameters(config)
     for stmt in jobs.statements(jobs.render(ADHOC_TABLES_FILE, parameters)):
         table = table_name(stmt)
         if table in seen:

@@ -26,8 +26,8 @@ CREATE TABLE db_order_info (
   'connector' = 'jdbc',
   'url' = '{{ jdbc_source_url }}',
   'table-name' = 'order_info',
-  'username' = '{{ mariadb_user }}',
-  'password' = '{{ mariadb_password }}'
+  'username' = '{{ mariadb_source_user }}',
+  'password' = '{{ mariadb_source_password }}'
 );
 
 CREATE TABLE db_order_detail (
@@ -44,8 +44,8 @@ CREATE TABLE db_order_detail (
   'connector' = 'jdbc',
   'url' = '{{ jdbc_source_url }}',
   'table-name' = 'order_detail',
-  'username' = '{{ mariadb_user }}',
-  'password' = '{{ mariadb_password }}'
+  'username' = '{{ mariadb_source_user }}',
+  'password' = '{{ mariadb_source_password }}'
 );
 
 CREATE TABLE db_user_info (
@@ -67,6 +67,6 @@ CREATE TABLE db_user_info (
   'connector' = 'jdbc',
   'url' = '{{ jdbc_source_url }}',
   'table-name' = 'user_info',
-  'username' = '{{ mariadb_user }}',
-  'password' = '{{ mariadb_password }}'
+  'username' = '{{ mariadb_source_user }}',
+  'password' = '{{ mariadb_source_password }}'
 );

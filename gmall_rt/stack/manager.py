@@ -43,8 +43,8 @@ class ServiceStatus:
     health: str
 
 
-def resident_memory_mib(pid: int) -> int | None:
-    """Resident memory of a process and its descendants (a launcher script may sit above the JVM)."""
+def process_tree(pid: int) -> set[int]:
+    """A process and its descendants (a launcher script may sit above the JVM)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -52,10 +52,18 @@ def resident_memory_mib(pid: int) -> int | None:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total_kib, todo = 0, [pid]
+    tree, todo = set(), [pid]
     while todo:
         current = todo.pop()
+        tree.add(current)
         todo.extend(children.get(current, []))
+    return tree
+
+
+def resident_memory_mib(pid: int) -> int | None:
+    """Resident memory of a process and its descendants."""
+    total_kib = 0
+    for current in process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -75,6 +83,8 @@ def ensure_credentials(config: Config) -> bool:
     wanted = {
         ("mariadb", "password"): config.mariadb.password,
         ("mariadb", "admin_password"): config.mariadb.admin_password,
+        ("mariadb", "reader_password"): config.mariadb.reader_password,
+        ("mariadb", "source_password"): config.mariadb.source_password,
         ("canal", "password"): config.canal.password,
         ("redis", "password"): config.redis.password,
     }

@@ -104,7 +104,7 @@ class MariaDB(Service):
         return None
 
     def after_healthy(self) -> None:
-        cfg, canal = self.config.mariadb, self.config.canal
+        cfg = self.config.mariadb
         if self.admin_sql("SELECT COUNT(*) FROM mysql.time_zone_name").strip() == "0":
             # named zones (the business zone, in Grafana's sessions) need MariaDB's zone tables
             zones = subprocess.run([_tool("mariadb-tzinfo-to-sql"), "--skip-write-binlog", "/usr/share/zoneinfo"],
@@ -113,19 +113,31 @@ class MariaDB(Service):
         self.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{cfg.source_database}` DEFAULT CHARACTER SET utf8mb4")
         self.admin_sql(SOURCE_TABLES_FILE.read_text(), database=cfg.source_database)
         # the report database and its tables are `gmall-rt schema apply`'s, as the admin account
-        self.admin_sql(
-            f"""
-            CREATE USER IF NOT EXISTS {_sql_string(cfg.admin_user)}@'%' IDENTIFIED BY {_sql_string(cfg.admin_password)};
-            ALTER USER {_sql_string(cfg.admin_user)}@'%' IDENTIFIED BY {_sql_string(cfg.admin_password)};
-            GRANT ALL PRIVILEGES ON `{cfg.report_database}`.* TO {_sql_string(cfg.admin_user)}@'%';
-            CREATE USER IF NOT EXISTS {_sql_string(cfg.user)}@'%' IDENTIFIED BY {_sql_string(cfg.password)};
-            ALTER USER {_sql_string(cfg.user)}@'%' IDENTIFIED BY {_sql_string(cfg.password)};
-            GRANT ALL PRIVILEGES ON `{cfg.source_database}`.* TO {_sql_string(cfg.user)}@'%';
-            GRANT ALL PRIVILEGES ON `{cfg.report_database}`.* TO {_sql_string(cfg.user)}@'%';
-            CREATE USER IF NOT EXISTS {_sql_string(canal.user)}@'%' IDENTIFIED BY {_sql_string(canal.password)};
-            ALTER USER {_sql_string(canal.user)}@'%' IDENTIFIED BY {_sql_string(canal.password)};
-            GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT, SLAVE MONITOR, BINLOG MONITOR
-              ON *.* TO {_sql_string(canal.user)}@'%';
-            FLUSH PRIVILEGES;
-            """
-        )
+        self.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{cfg.report_database}` DEFAULT CHARACTER SET utf8mb4")
+        statements = []
+        for user, password, grants in self.accounts():
+            account = f"{_sql_string(user)}@{_sql_string(cfg.host)}"
+            # an account of an older stack took any host: only the loopback address is kept
+            statements += [f"DROP USER IF EXISTS {_sql_string(user)}@'%'",
+                           f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {_sql_string(password)}",
+                           f"ALTER USER {account} IDENTIFIED BY {_sql_string(password)}"]
+            # rights given by an older stack go first, so the account has exactly these
+            statements.append(f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account}")
+            statements += [f"GRANT {rights} ON {target} TO {account}" for rights, target in grants]
+        self.admin_sql(";\n".join(statements) + ";\nFLUSH PRIVILEGES;")
+
+    def accounts(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """Each account the stack keeps: user, password and its grants (rights, on what), the
+        least each one's work needs. All are bound to the loopback address MariaDB listens on."""
+        cfg, canal = self.config.mariadb, self.config.canal
+        report, source = f"`{cfg.report_database}`.*", f"`{cfg.source_database}`.*"
+        return [
+            (cfg.admin_user, cfg.admin_password, [("ALL PRIVILEGES", report)]),
+            (cfg.user, cfg.password, [("SELECT, INSERT, UPDATE, DELETE", report),
+                                      ("SELECT", f"`{cfg.source_database}`.`user_info`")]),
+            (cfg.reader_user, cfg.reader_password, [("SELECT", report)]),
+            (cfg.source_user, cfg.source_password, [("SELECT, INSERT, UPDATE, DELETE", source)]),
+            # replication reads every database's binlog: those rights exist only server-wide
+            (canal.user, canal.password, [("REPLICATION SLAVE, REPLICATION CLIENT, SLAVE MONITOR, BINLOG MONITOR",
+                                           "*.*"), ("SELECT", source)]),
+        ]

@@ -210,7 +210,7 @@ def fresh_inputs(config) -> None:
     """Empty tables and topics, so the jobs (reading from the earliest offset) and the oracle see
     this run only. The tables are emptied first and their deletes left in the old topics: mock
     data reuses order ids, which the jobs take to be never reused (as with AUTO_INCREMENT)."""
-    with clients.mariadb(config, config.mariadb.source_database) as conn, conn.cursor() as cursor:
+    with clients.mariadb_source(config) as conn, conn.cursor() as cursor:
         for table in ("order_detail", "order_info", "user_info"):
             cursor.execute(f"DELETE FROM {table}")
     topics = config.topics
@@ -351,7 +351,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         checkpoints = {name: flink_rest.completed_checkpoints(config, jid) for name, jid in restored.items()}
         wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) > checkpoints[name]
                              for name, jid in restored.items()), "one more checkpoint")
-        with clients.mariadb(config, config.mariadb.source_database) as conn:
+        with clients.mariadb_source(config) as conn:
             source = oracle.load_source_state(conn)
 
         def metric_after_restore() -> int:

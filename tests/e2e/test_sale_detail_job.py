@@ -158,7 +158,7 @@ def run(config):
         if stale:
             redis.delete(*stale)
         if scenario.mariadb_only:
-            with clients.mariadb(config, config.mariadb.source_database) as conn, conn.cursor() as cur:
+            with clients.mariadb_source(config) as conn, conn.cursor() as cur:
                 cur.execute(f"DELETE FROM user_info WHERE id IN ({', '.join(['%s'] * len(scenario.mariadb_only))})",
                             list(scenario.mariadb_only))
         es = clients.elasticsearch(config)
@@ -172,7 +172,7 @@ def test_killed_and_restored_the_jobs_write_exactly_the_oracles_documents(run):
     redis = clients.redis(config)
     for user_id, row in scenario.redis_only.items():
         redis.hset(f"user:{user_id}", mapping=redis_fields(row))
-    with clients.mariadb(config, config.mariadb.source_database) as conn, conn.cursor() as cur:
+    with clients.mariadb_source(config) as conn, conn.cursor() as cur:
         for row in scenario.mariadb_only.values():
             cur.execute(f"INSERT INTO user_info ({', '.join(USER_COLUMNS)}) VALUES ({', '.join(['%s'] * len(USER_COLUMNS))})",
                         [row.get(c) for c in USER_COLUMNS])

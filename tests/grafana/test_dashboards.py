@@ -40,8 +40,8 @@ def test_datasources_have_unique_uids_and_names_and_use_configuration_keys_only(
 
 def test_the_password_comes_from_the_environment_not_the_file():
     text = grafana.DATASOURCES_FILE.read_text(encoding="utf-8")
-    assert "password: ${GMALL_MARIADB_PASSWORD}" in text
-    variables = {**grafana.config_variables(Config()), "GMALL_MARIADB_PASSWORD": "s3cret"}
+    assert "password: ${GMALL_MARIADB_READER_PASSWORD}" in text
+    variables = {**grafana.config_variables(Config()), "GMALL_MARIADB_READER_PASSWORD": "s3cret"}
     mariadb = next(d for d in grafana.load_datasources(variables) if d["type"] == "mysql")
     assert mariadb["secureJsonData"] == {"password": "s3cret"}
 

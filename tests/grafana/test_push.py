@@ -122,7 +122,7 @@ def environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GMALL_STACK_STATE_DIR", str(tmp_path))
     monkeypatch.delenv("GMALL_RT_CONFIG", raising=False)
     monkeypatch.setenv("GMALL_GRAFANA_TOKEN", TOKEN)
-    monkeypatch.setenv("GMALL_MARIADB_PASSWORD", "pw-1")
+    monkeypatch.setenv("GMALL_MARIADB_READER_PASSWORD", "pw-1")
     return monkeypatch
 
 
@@ -162,7 +162,7 @@ def test_a_changed_dashboard_is_updated_and_nothing_else(fake, environment, caps
     capsys.readouterr()
     fake.calls.clear()
     folder, datasources = grafana.load_folder(), grafana.load_datasources({
-        **grafana.config_variables(grafana.config_module.load()), "GMALL_MARIADB_PASSWORD": "pw-1"})
+        **grafana.config_variables(grafana.config_module.load()), "GMALL_MARIADB_READER_PASSWORD": "pw-1"})
     dashboards = grafana.load_dashboards()
     dashboards[0]["title"] += " (renamed)"
     api = grafana.connect(fake.url, TOKEN)
@@ -188,7 +188,7 @@ def test_a_changed_configuration_updates_the_datasources_that_use_it(fake, envir
 
 def test_a_rotated_password_is_sent_on_request(fake, environment, capsys):
     assert run("--url", fake.url) == 0
-    environment.setenv("GMALL_MARIADB_PASSWORD", "pw-2")
+    environment.setenv("GMALL_MARIADB_READER_PASSWORD", "pw-2")
     assert run("--url", fake.url) == 0  # Grafana cannot tell: nothing to compare the secret with
     assert fake.datasources["gmall-report"]["secureJsonData"] == {"password": "pw-1"}
     fake.calls.clear()

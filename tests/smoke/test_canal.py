@@ -36,7 +36,7 @@ def test_insert_update_delete_arrive_as_flat_messages_and_read_back_as_changelog
     topic = config.topics.order_info
     start = Kafka(config).end_offsets(topic)
     order_id = random.randint(10**15, 10**16)
-    with clients.mariadb(config, config.mariadb.source_database) as conn, conn.cursor() as cur:
+    with clients.mariadb_source(config) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO order_info (id, consignee, consignee_tel, total_amount, order_status, user_id, create_time)"
             " VALUES (%s, '张三', '13812345678', 100.50, '1001', 7, '2026-11-20 23:59:58')", (order_id,))

@@ -1,4 +1,5 @@
-"""An upsert through the Flink JDBC connector, on the session cluster, read back with PyMySQL."""
+"""An upsert through the Flink JDBC connector, on the session cluster, as the jobs' account (rows
+only: the table is the admin's to create), read back with PyMySQL."""
 
 from gmall_rt import clients
 from flink_jobs.table_env import create_table_env
@@ -6,8 +7,9 @@ from flink_jobs.table_env import create_table_env
 
 def test_jdbc_upsert_replaces_the_row_with_the_same_key(config, stack, unique):
     table = f"smoke_upsert_{unique}"
-    with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {table} (id BIGINT PRIMARY KEY, name VARCHAR(20), amount DECIMAL(10,2))")
+    report = config.mariadb.report_database
+    with clients.mariadb_admin(config) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {report}.{table} (id BIGINT PRIMARY KEY, name VARCHAR(20), amount DECIMAL(10,2))")
     try:
         t_env = create_table_env(config, streaming=False, target="remote")
         cfg = config.mariadb
@@ -24,5 +26,5 @@ def test_jdbc_upsert_replaces_the_row_with_the_same_key(config, stack, unique):
             cur.execute(f"SELECT id, name, CAST(amount AS CHAR) FROM {table} ORDER BY id")
             assert cur.fetchall() == ((1, "second", "99.99"), (2, "other", "3.00"))
     finally:
-        with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
-            cur.execute(f"DROP TABLE {table}")
+        with clients.mariadb_admin(config) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP TABLE {report}.{table}")

@@ -102,7 +102,7 @@ def test_tables_hold_the_generated_rows_and_canal_publishes_every_change(config,
     before, _, manifest = mock_run
     counts = manifest["counts"]
     cfg = config.mariadb
-    connection = clients.mariadb(config, cfg.source_database)
+    connection = clients.mariadb_source(config)
     with connection, connection.cursor() as cursor:
         for table in ("user_info", "order_info", "order_detail"):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
