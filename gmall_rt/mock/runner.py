@@ -19,6 +19,8 @@ from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream, RowChang
 
 SOURCE_TABLES = ("order_detail", "order_info", "user_info")
 ROW_BATCH = 500
+# how long the writer waits for MariaDB to take connections again after it went away (a restart)
+RECONNECT_S = 120
 
 
 class MockError(RuntimeError):
@@ -26,12 +28,18 @@ class MockError(RuntimeError):
 
 
 class RowWriter:
-    """Applies row changes in arrival order, a transaction per batch (Canal sees each commit)."""
+    """Applies row changes in arrival order, a transaction per batch (Canal sees each commit).
+
+    A batch whose connection is lost (MariaDB restarted) is applied again on a new connection,
+    its inserts as upserts: whether the lost commit took effect or not, the rows end as the batch
+    left them, as an app retrying its transaction would leave them (at most some changes seen
+    twice, as when Canal sends them again)."""
 
     def __init__(self, config: Config):
+        self.config = config
         cfg = config.mariadb
         try:
-            self.connection = clients.mariadb(config, cfg.source_database, autocommit=False)
+            self.connection = clients.mariadb_source(config, autocommit=False)
         except pymysql.MySQLError as exc:
             raise MockError(f"cannot connect to MariaDB at {cfg.host}:{cfg.port} ({exc.args[-1]}); "
                             "is the stack up (gmall-rt stack up)?") from None
@@ -59,13 +67,34 @@ class RowWriter:
     def flush(self) -> None:
         if not self.pending:
             return
+        try:
+            self._apply(self.pending, again=False)
+        except (pymysql.err.OperationalError, pymysql.err.InterfaceError):
+            self._reconnect()
+            self._apply(self.pending, again=True)
+        self.pending.clear()
+
+    def _reconnect(self) -> None:
+        deadline = time.monotonic() + RECONNECT_S
+        while True:
+            try:
+                self.connection = clients.mariadb_source(self.config, autocommit=False)
+                return
+            except pymysql.err.OperationalError:
+                if time.monotonic() > deadline:
+                    raise MockError(f"MariaDB took no connection for {RECONNECT_S} s; "
+                                    "check `gmall-rt stack logs mariadb`") from None
+                time.sleep(1)
+
+    def _apply(self, changes: list[RowChange], again: bool) -> None:
         with self.connection.cursor() as cursor:
-            for change in self.pending:
+            for change in changes:
                 row = change.row
                 if change.action == "insert":
                     columns = ", ".join(row)
-                    cursor.execute(f"INSERT INTO {change.table} ({columns}) VALUES ({', '.join(['%s'] * len(row))})",
-                                   list(row.values()))
+                    upsert = f" ON DUPLICATE KEY UPDATE {', '.join(f'{c} = VALUES({c})' for c in row)}" if again else ""
+                    cursor.execute(f"INSERT INTO {change.table} ({columns}) VALUES ({', '.join(['%s'] * len(row))})"
+                                   + upsert, list(row.values()))
                 elif change.action == "update":
                     changed = {k: v for k, v in row.items() if k != "id"}
                     assignments = ", ".join(f"{column} = %s" for column in changed)
@@ -74,7 +103,6 @@ class RowWriter:
                 else:
                     cursor.execute(f"DELETE FROM {change.table} WHERE id = %s", (row["id"],))
         self.connection.commit()
-        self.pending.clear()
 
     def close(self) -> None:
         self.flush()

@@ -40,11 +40,28 @@ from flink_jobs import jobs
 from gmall_rt import clients, flink_rest, schema
 from testkit import oracle
 from gmall_rt.stack.kafka import Kafka
+from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
 
 E2E_DIR = Path(__file__).parent
-MOCK_LOGS = 160_000
-MOCK_RATE = 1_000  # logs/s: the run takes about 160 s, so the restore and both kills land in it
+MOCK_LOGS = 360_000
+# logs/s: the run takes about 360 s, so the restore, both TaskManager kills and the services'
+# faults (SERVICE_FAULTS, over by 240 to 280 s in) all land in it
+MOCK_RATE = 1_000
+# how long a stopped service stays down while the input flows
+OUTAGE_S = 30
+# each is done while the input flows, then every job must checkpoint twice more: (what happens,
+# the services, SIGKILL, a stop of OUTAGE_S or a restart). A killed service is started again by
+# supervisord at once; Kafka takes about 20 s to come back from its unclean stop. Elasticsearch,
+# HBase and Redis go down together, so each sink's retries and the restart strategy meet a real
+# outage. MariaDB's restart breaks the jobs' JDBC sinks and look-ups, Canal's binlog connection
+# and the mock's writes, which retry their batch.
+SERVICE_FAULTS = (
+    ("Kafka broker killed", ("kafka",), "kill"),
+    ("Elasticsearch, HBase and Redis stopped", ("elasticsearch", "hbase", "redis"), "stop"),
+    ("MariaDB restarted", ("mariadb",), "restart"),
+    ("Canal killed", ("canal",), "kill"),
+)
 CHECKPOINT_INTERVAL_MS = 2_000
 # the mock's event time ends this long before it starts, so that logs sent at the end, stamped
 # with the wall clock, can close every alert window (window and allowed lateness) without being
@@ -84,6 +101,10 @@ class Pipeline:
     dead_letter_metric_before_kill: int
     dead_letter_metric_after_restore: int
     recovery_s: list[float]  # from each TaskManager kill to a checkpoint of every job after it
+    # each of SERVICE_FAULTS: seconds from the fault until the service was healthy again, and
+    # until every job had checkpointed twice after that
+    fault_s: dict[str, tuple[float, float]]
+    mock_logs: dict[str, list[str]]  # what the mock sent to each log topic, by topic
 
     @property
     def event_values(self) -> list[str]:
@@ -277,6 +298,41 @@ def wait_recovered(config, job_ids, killed_at: float) -> float:
     return time.monotonic() - killed_at
 
 
+def service_fault(config, job_ids, services, how: str) -> tuple[float, float]:
+    """SIGKILL each of ``services`` ("kill"), stop them for OUTAGE_S ("stop") or stop them and
+    start them again at once ("restart"), and wait until the stack is healthy and every job has
+    checkpointed twice since: the seconds from the fault to each."""
+    supervisor, stack = Supervisor(config.stack.state_path), Stack(config)
+    pids = {name: supervisor.pid(name) for name in services}
+    faulted_at = time.monotonic()
+    for name in services:
+        if how == "kill":
+            os.kill(pids[name], signal.SIGKILL)  # supervisord starts it again
+        else:
+            supervisor.stop(name)
+    if how in ("stop", "restart"):
+        time.sleep(OUTAGE_S if how == "stop" else 0)
+        for name in services:
+            supervisor.start(name)
+    # a new process, not the old one a health probe may still see (Canal's binlog connection)
+    wait_for(lambda: all(supervisor.pid(name) not in (None, pids[name]) for name in services),
+             f"{', '.join(services)} to run again", limit_s=120)
+    # every service, not only these: Canal and the Phoenix Query Server depend on the others
+    wait_for(lambda: all(row.health == "healthy" for row in stack.status()),
+             f"{', '.join(services)} and every service to be healthy again", limit_s=300)
+    back_after = time.monotonic() - faulted_at
+    counts = {jid: flink_rest.completed_checkpoints(config, jid) for jid in job_ids}
+    wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= counts[jid] + 2 for jid in job_ids),
+             f"every job to checkpoint again after {', '.join(services)} came back", limit_s=300)
+    return back_after, time.monotonic() - faulted_at
+
+
+def mock_logs(mock_dir: Path, config) -> dict[str, list[str]]:
+    """The logs the mock run sent, as it recorded them, by topic."""
+    return {topic: (mock_dir / f"{topic}.jsonl").read_text(encoding="utf-8").splitlines()
+            for topic in (config.topics.start, config.topics.event)}
+
+
 def mock_end(config) -> str:
     """The end of the mock's event time, as `gmall-rt mock --end` takes it (the business zone)."""
     end = datetime.datetime.now(ZoneInfo(config.time.zone)) - datetime.timedelta(minutes=MOCK_END_BEFORE_NOW_MIN)
@@ -297,13 +353,14 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
 
     seed = int(time.time())
     report(f"e2e: mock seed {seed}")
+    mock_dir = tmp_path_factory.mktemp("mock")
     first_run = {job.name: str(jobs.submit(at_parallelism_1, job).get_job_client().get_job_id()) for job in job_list}
     wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
              "every job to be running and checkpointing", limit_s=300)
     before_input = {jid: flink_rest.completed_checkpoints(config, jid) for jid in first_run.values()}
     mock = subprocess.Popen(
         [sys.executable, "-m", "gmall_rt.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
-         "--rate", str(MOCK_RATE), "--end", mock_end(config), "--out", str(tmp_path_factory.mktemp("mock"))],
+         "--rate", str(MOCK_RATE), "--end", mock_end(config), "--out", str(mock_dir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     mock_started = time.monotonic()
     try:
@@ -341,6 +398,13 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
                f"recovered in {recovery_s[-1]:.1f} s, "
                f"{time.monotonic() - mock_started:.0f} s into the input")
 
+        fault_s = {}
+        for what, services, how in SERVICE_FAULTS:
+            assert mock.poll() is None, f"the mock run ended before: {what}; no input flowed through it"
+            fault_s[what] = service_fault(config, restored_ids, services, how)
+            report(f"e2e: {what}, {fault_s[what][0]:.1f} s until healthy again, every job checkpointing "
+                   f"again after {fault_s[what][1]:.1f} s, {time.monotonic() - mock_started:.0f} s into the input")
+
         _out, errors = mock.communicate(timeout=600)
         assert mock.returncode == 0, errors
         close_the_windows(config, config.topics.event, int(time.time() * 1000))
@@ -370,6 +434,8 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
             dead_letter_metric_before_kill=metric_before_kill,
             dead_letter_metric_after_restore=metric_after_restore(),
             recovery_s=recovery_s,
+            fault_s=fault_s,
+            mock_logs=mock_logs(mock_dir, config),
         )
     finally:
         if mock.poll() is None:
