@@ -10,25 +10,27 @@ from elasticsearch import Elasticsearch
 from gmall_rt.config import Config
 
 
-def mariadb(config: Config, database: str, *, autocommit: bool = True) -> pymysql.connections.Connection:
-    """The application user's connection to one of the configured MariaDB databases."""
+def _mariadb(config: Config, user: str, password: str, database: str | None,
+             autocommit: bool) -> pymysql.connections.Connection:
     cfg = config.mariadb
-    return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password,
-                           database=database, autocommit=autocommit)
+    return pymysql.connect(host=cfg.host, port=cfg.port, user=user, password=password, database=database,
+                           autocommit=autocommit)
+
+
+def mariadb(config: Config, database: str, *, autocommit: bool = True) -> pymysql.connections.Connection:
+    """The jobs' account's connection to one of the configured MariaDB databases."""
+    return _mariadb(config, config.mariadb.user, config.mariadb.password, database, autocommit)
 
 
 def mariadb_source(config: Config, *, autocommit: bool = True) -> pymysql.connections.Connection:
     """The app's connection to the source database (the mock writes it, the tests read it)."""
     cfg = config.mariadb
-    return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.source_user, password=cfg.source_password,
-                           database=cfg.source_database, autocommit=autocommit)
+    return _mariadb(config, cfg.source_user, cfg.source_password, cfg.source_database, autocommit)
 
 
 def mariadb_admin(config: Config) -> pymysql.connections.Connection:
     """The administrator's connection (schema changes only), to no database in particular."""
-    cfg = config.mariadb
-    return pymysql.connect(host=cfg.host, port=cfg.port, user=cfg.admin_user, password=cfg.admin_password,
-                           autocommit=True)
+    return _mariadb(config, config.mariadb.admin_user, config.mariadb.admin_password, None, True)
 
 
 def phoenix(config: Config):

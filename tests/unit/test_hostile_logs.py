@@ -20,8 +20,8 @@ from tests.unit.test_dau_sql import compare, ts
 
 FIELDS = ("type", "mid", "uid", "appid", "area", "os", "ch", "vs", "ts")
 # what one line of the in-memory source can hold: no line breaks of any kind, no lone surrogates
-LINE_CHARACTERS = st.characters(blacklist_categories=("Cs",),
-                                blacklist_characters="\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+LINE_CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters=LINE_BREAKS)
 VALID = {"type": "startup", "mid": "mid_hostile", "uid": "7", "appid": "gmall2020", "area": "beijing",
          "os": "ios", "ch": "appstore", "vs": "1.2.0", "ts": ts("2026-11-20 00:30:00")}
 JSON_VALUES = st.recursive(
@@ -36,7 +36,7 @@ def dumps(value) -> str:
 
 
 def without_line_breaks(text: str) -> str:
-    return "".join(" " if c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029" else c for c in text)
+    return "".join(" " if c in LINE_BREAKS else c for c in text)
 
 
 HOSTILE_LINES = st.one_of(
