@@ -104,3 +104,9 @@ def read_metrics(config: Config, paths: list[str]) -> list[int]:
 def metric_sum(config: Config, job_id: str, metric_suffix: str) -> int:
     """The sum over the job's vertices and subtasks of the metrics whose name ends with ``metric_suffix``."""
     return sum(read_metrics(config, find_metrics(config, job_id, metric_suffix)))
+
+
+def restarts(config: Config, job_id: str) -> int:
+    """How many times the job has restarted since it was submitted (its numRestarts metric)."""
+    [metric] = _request(config, f"/jobs/{job_id}/metrics?get=numRestarts")
+    return int(metric["value"])

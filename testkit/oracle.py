@@ -6,7 +6,11 @@ test can compare what the jobs wrote with what they should have written.
 
 Validation of log records: a record is a dead letter, with the reason of the first rule it breaks,
 checked in this order:
-  1. the value parses as JSON (``NaN``/``Infinity`` are not JSON)  -> ``malformed JSON``
+  0. the record has a value                                      -> ``null value``
+     of at most :data:`MAX_LOG_BYTES` bytes                      -> ``oversized``
+     that is UTF-8 (RFC 3629: no encoded surrogates, no overlong forms) -> ``invalid UTF-8``
+  1. the value parses as JSON (``NaN``/``Infinity`` are not JSON; any depth of nesting)
+                                                                 -> ``malformed JSON``
   2. it is a JSON object                                          -> ``not a JSON object``
   3. ``type`` is present and is ``"startup"`` (start topic) or ``"event"`` (event topic)
                                               -> ``missing field type`` / ``wrong type value``
@@ -33,10 +37,13 @@ is already a naive local business time and is used as it is.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import datetime
 import json
 import re
+import sys
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -52,6 +59,9 @@ START_FIELDS = ("mid", "uid", "appid", "area", "os", "ch", "vs", "ts")
 EVENT_FIELDS = ("mid", "uid", "appid", "area", "os", "evid", "pgid", "npgid", "itemid", "ts")
 EVIDS = frozenset({"clickItem", "coupon", "addCart", "addFavor", "addComment"})
 
+NULL_VALUE = "null value"
+OVERSIZED = "oversized"
+INVALID_UTF8 = "invalid UTF-8"
 MALFORMED_JSON = "malformed JSON"
 NOT_AN_OBJECT = "not a JSON object"
 WRONG_TYPE_VALUE = "wrong type value"
@@ -64,6 +74,7 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 # 9999-12-31T00:00:00Z: any zone offset (under a day) keeps local times, and the windows of
 # coupon alerts, inside year 9999, the last one Python's datetime (and Flink's TIMESTAMP) knows.
 MAX_TS_MS = 253402214400000
+MAX_LOG_BYTES = 65_536
 
 MINUTE_MS = 60_000
 ALERT_WINDOW_MS = 5 * MINUTE_MS
@@ -88,21 +99,26 @@ def wrong_type_for(name: str) -> str:
 
 @dataclass(frozen=True)
 class KafkaRecord:
-    """A log as a topic holds it: its value, the partition, and the record's timestamp (epoch ms)."""
+    """A log as a topic holds it: its value (text; bytes when they are not UTF-8; None for a record
+    without a value), the partition, and the record's timestamp (epoch ms)."""
 
-    value: str
+    value: str | bytes | None
     partition: int = 0
     timestamp_ms: int | None = None
 
 
-def _as_record(item: "str | KafkaRecord") -> KafkaRecord:
-    return item if isinstance(item, KafkaRecord) else KafkaRecord(item)
+def _as_record(item: "str | bytes | None | KafkaRecord") -> KafkaRecord:
+    """A record, its value as :func:`record_value` gives it (bytes that are UTF-8 as text)."""
+    record = item if isinstance(item, KafkaRecord) else KafkaRecord(item)
+    if isinstance(record.value, bytes):
+        return KafkaRecord(record_value(record.value), record.partition, record.timestamp_ms)
+    return record
 
 
 @dataclass(frozen=True)
 class DeadLetter:
     topic: str
-    value: str
+    value: str | bytes | None
     reason: str
 
 
@@ -127,16 +143,74 @@ def _any_length_int(text: str) -> int:
     return -(10**4000) if text.startswith("-") else 10**4000
 
 
+def record_value(value: bytes | None) -> str | bytes | None:
+    """A Kafka record's value as the oracle takes it: text when it is UTF-8, else its bytes."""
+    if value is None:
+        return None
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
+def dead_letter_value(dead_letter: Mapping[str, Any]) -> str | bytes | None:
+    """The record a dead letter of the jobs holds, as :func:`record_value` gives it: its text, or its
+    bytes from ``value_base64``."""
+    if dead_letter.get("value_base64") is not None:
+        return base64.b64decode(dead_letter["value_base64"])
+    return dead_letter["value"]
+
+
+def _json_any_depth(text: str) -> Any:
+    """``text`` parsed as JSON however deep it nests (the jobs' parser has no depth limit): Python's
+    parser recurses once per level, so a deep document is parsed on a thread of its own with room
+    for that."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_any_length_int)
+    except RecursionError:
+        pass
+    outcome: list[Any] = []
+
+    def parse() -> None:
+        try:
+            outcome.append(json.loads(text, parse_constant=_reject_constant, parse_int=_any_length_int))
+        except ValueError as exc:
+            outcome.append(exc)
+
+    limit, stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(len(text) + 1_000)  # a level takes at least one character
+    threading.stack_size(min(len(text) * 1_024 + (16 << 20), 1 << 30))
+    try:
+        thread = threading.Thread(target=parse)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(stack)
+        sys.setrecursionlimit(limit)
+    if isinstance(outcome[0], ValueError):
+        raise outcome[0]
+    return outcome[0]
+
+
 def parse_log_record(
-    value: str, record_type: str, fields: tuple[str, ...]
+    value: str | bytes | None, record_type: str, fields: tuple[str, ...]
 ) -> dict[str, Any] | str:
     """The parsed record when ``value`` is valid, else the reason it is a dead letter (a str).
 
     Lateness is not judged here: it depends on the records before.
     """
+    if value is None:
+        return NULL_VALUE
+    size = len(value) if isinstance(value, bytes) else len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_LOG_BYTES:
+        return OVERSIZED
+    if isinstance(value, bytes):
+        value = record_value(value)
+        if isinstance(value, bytes):
+            return INVALID_UTF8
     try:
-        record = json.loads(value, parse_constant=_reject_constant, parse_int=_any_length_int)
-    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
+        record = _json_any_depth(value)
+    except ValueError:
         return MALFORMED_JSON
     if not isinstance(record, dict):
         return NOT_AN_OBJECT
@@ -205,8 +279,9 @@ def screen_logs(
 def dead_letters(
     start_values: Iterable[str | KafkaRecord], event_values: Iterable[str | KafkaRecord],
     allowed_lateness_ms: int, max_future_ms: int | None = None,
-) -> list[tuple[str, str, str]]:
-    """``(topic, raw value, reason)`` of every dead letter, each topic's in the order given."""
+) -> list[tuple[str, str | bytes | None, str]]:
+    """``(topic, raw value, reason)`` of every dead letter, each topic's in the order given (the value
+    as :func:`record_value` gives it; :func:`dead_letter_value` reads the jobs' dead letters so)."""
     screened = screen_logs(start_values, event_values, allowed_lateness_ms, max_future_ms)
     return [(dead.topic, dead.value, dead.reason) for dead in screened.dead_letters]
 

@@ -7,8 +7,10 @@ import subprocess
 import uuid
 
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
+from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions, NewTopic,
+                                  ResourceType)
 
+from gmall_rt.config import Config
 from gmall_rt.stack.service import Service, StackError, classpath, java_executable
 
 LOG4J = """\
@@ -115,13 +117,23 @@ class Kafka(Service):
         topics = self.config.topics
         wanted = [topics.start, topics.event, topics.order_info, topics.order_detail,
                   topics.user_info, topics.dead_letter, topics.sale_detail_changes, topics.canal_unrouted]
-        ensure_topics(self.admin(), wanted, self.config.kafka.partitions)
+        ensure_topics(self.admin(), wanted, self.config.kafka.partitions,
+                      {topics.dead_letter: dead_letter_topic_config(self.config)})
 
 
-def ensure_topics(admin: AdminClient, names: list[str], partitions: int) -> None:
-    """Each of ``names`` exists with at least ``partitions`` partitions."""
+def dead_letter_topic_config(config: Config) -> dict[str, str]:
+    """The dead-letter topic takes a dead letter as big as the jobs may write."""
+    return {"max.message.bytes": str(config.kafka.dead_letter_max_bytes)}
+
+
+def ensure_topics(admin: AdminClient, names: list[str], partitions: int,
+                  configs: dict[str, dict[str, str]] | None = None) -> None:
+    """Each of ``names`` exists with at least ``partitions`` partitions and the settings ``configs``
+    gives it (by topic name)."""
+    configs = configs or {}
     existing = admin.list_topics(timeout=10).topics
-    missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in names if t not in existing]
+    missing = [NewTopic(t, num_partitions=partitions, replication_factor=1, config=configs.get(t, {}))
+               for t in names if t not in existing]
     narrow = [NewPartitions(t, partitions) for t in names
               if t in existing and len(existing[t].partitions) < partitions]
     futures = {**(admin.create_topics(missing) if missing else {}),
@@ -132,3 +144,12 @@ def ensure_topics(admin: AdminClient, names: list[str], partitions: int) -> None
         except Exception as exc:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise StackError(f"kafka: creating topic {topic} with {partitions} partitions failed: {exc}") from None
+    settings = [ConfigResource(ResourceType.TOPIC, t, incremental_configs=[
+                    ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)
+                    for key, value in configs[t].items()])
+                for t in names if t in existing and configs.get(t)]
+    for resource, future in (admin.incremental_alter_configs(settings).items() if settings else ()):
+        try:
+            future.result(timeout=30)
+        except Exception as exc:
+            raise StackError(f"kafka: setting {resource.name}'s configuration failed: {exc}") from None

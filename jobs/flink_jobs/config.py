@@ -38,6 +38,9 @@ class KafkaConfig:
     startup_mode: str = "earliest-offset"
     # partitions of every topic the jobs read; their parallelism follows it by default
     partitions: int = 2
+    # the largest dead letter the jobs write, and the dead-letter topic takes (max.message.bytes):
+    # a record of the broker's default 1 MiB can grow sixfold as JSON text
+    dead_letter_max_bytes: int = 8_388_608
 
     @property
     def bootstrap_servers(self) -> str:

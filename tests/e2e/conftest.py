@@ -8,7 +8,11 @@ While the input keeps coming:
   2. a TaskManager is killed with SIGKILL while a checkpoint is in progress, and once the jobs have
      recovered by themselves (supervisord starts the TaskManager again, Flink restarts the jobs
      from their latest checkpoint),
-  3. the other TaskManager is killed with SIGKILL between two checkpoints of the first job.
+  3. the other TaskManager is killed with SIGKILL between two checkpoints of the first job,
+  4. the services fail one after the other (SERVICE_FAULTS).
+Hostile records go into each log topic among the mock's logs (testkit/hostile.py): half at once
+right after the restore, which every job must take without a restart, the rest through the kills
+and the faults.
 When every job has committed the end of each topic it reads, the outputs are final, and the tests
 compare them with the oracle, computed from everything the topics hold (each partition in its
 order, with the records' timestamps) and the final state of the tables: exactly-once means they
@@ -17,6 +21,7 @@ are equal, nothing lost and nothing twice.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime
 import json
@@ -38,7 +43,7 @@ from confluent_kafka.admin import AdminClient
 
 from flink_jobs import jobs
 from gmall_rt import clients, flink_rest, schema
-from testkit import oracle
+from testkit import hostile, oracle
 from gmall_rt.stack.kafka import Kafka
 from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
@@ -63,6 +68,9 @@ SERVICE_FAULTS = (
     ("Canal killed", ("canal",), "kill"),
 )
 CHECKPOINT_INTERVAL_MS = 2_000
+# hostile records per log topic, and over how long the second half of them goes in
+HOSTILE_LOGS = 10_000
+HOSTILE_TRICKLE_S = 150
 # the mock's event time ends this long before it starts, so that logs sent at the end, stamped
 # with the wall clock, can close every alert window (window and allowed lateness) without being
 # far enough ahead of their Kafka timestamps to count as a wrong clock
@@ -105,6 +113,9 @@ class Pipeline:
     # until every job had checkpointed twice after that
     fault_s: dict[str, tuple[float, float]]
     mock_logs: dict[str, list[str]]  # what the mock sent to each log topic, by topic
+    hostile_logs: dict[str, list[str | bytes | None]]  # the hostile records sent, by topic (record_value)
+    hostile_burst_s: float  # from the first half of the hostile records to every job past them
+    restarts_after_burst: dict[str, int]  # each job's restarts when it had taken that half
 
     @property
     def event_values(self) -> list[str]:
@@ -150,7 +161,7 @@ def read_topic(config, topic: str, start: dict[int, int] | None = None) -> list[
     """Every committed record of ``topic`` from ``start`` (default: the beginning) to its end now:
     value, partition and timestamp, each partition's records in their order."""
     start = {p: (start or {}).get(p, 0) for p in Kafka(config).end_offsets(topic)}
-    return [oracle.KafkaRecord(message.value().decode(), message.partition(), message.timestamp()[1])
+    return [oracle.KafkaRecord(oracle.record_value(message.value()), message.partition(), message.timestamp()[1])
             for message in records_to_end(config, topic, start)]
 
 
@@ -327,6 +338,44 @@ def service_fault(config, job_ids, services, how: str) -> tuple[float, float]:
     return back_after, time.monotonic() - faulted_at
 
 
+def send_records(config, topic: str, values: list[bytes | None], seconds: float = 0) -> None:
+    """Send ``values`` to ``topic``, spread over its partitions in turn and over ``seconds``
+    (0: at once), through an idempotent producer that retries through a broker outage; raises
+    unless every one was written exactly once."""
+    producer = Producer({"bootstrap.servers": config.kafka.bootstrap_servers, "enable.idempotence": True,
+                         "message.max.bytes": 1_000_000, "linger.ms": 5})
+    failed: list[object] = []
+    partitions = len(Kafka(config).end_offsets(topic))
+    started = time.monotonic()
+    for n, value in enumerate(values):
+        if seconds:
+            time.sleep(max(0.0, started + n * seconds / len(values) - time.monotonic()))
+        while True:
+            try:
+                producer.produce(topic, value, partition=n % partitions,
+                                 on_delivery=lambda error, _message: error and failed.append(error))
+                break
+            except BufferError:
+                producer.poll(0.1)
+        producer.poll(0)
+    assert producer.flush(300) == 0, f"{topic}: hostile records still unsent after 300 s"
+    assert not failed, f"{topic}: {len(failed)} hostile records not written: {failed[:3]}"
+
+
+def committed_past(config, sources: list[tuple[str, str]], offsets: dict[str, dict[int, int]]) -> bool:
+    """Whether each (consumer group, topic) of ``sources`` whose topic is in ``offsets`` has
+    committed, in every partition, at least the offset given there."""
+    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
+    for group, topic in sources:
+        if topic not in offsets:
+            continue
+        request = [TopicPartition(topic, p) for p in offsets[topic]]
+        future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
+        if any(tp.offset < offsets[topic][tp.partition] for tp in future.result().topic_partitions):
+            return False
+    return True
+
+
 def mock_logs(mock_dir: Path, config) -> dict[str, list[str]]:
     """The logs the mock run sent, as it recorded them, by topic."""
     return {topic: (mock_dir / f"{topic}.jsonl").read_text(encoding="utf-8").splitlines()
@@ -354,6 +403,13 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     seed = int(time.time())
     report(f"e2e: mock seed {seed}")
     mock_dir = tmp_path_factory.mktemp("mock")
+    log_topics = {config.topics.start: oracle.START_TYPE, config.topics.event: oracle.EVENT_TYPE}
+    # a day well before the mock's logs: a hostile record that is a valid log after all never makes
+    # the mock's logs late
+    hostile_day = int((datetime.datetime.now() - datetime.timedelta(days=12)).timestamp() * 1000)
+    hostile_records = {topic: hostile.hostile_logs(seed + n, log_type, (hostile_day, hostile_day + 86_400_000),
+                                                   HOSTILE_LOGS)
+                       for n, (topic, log_type) in enumerate(log_topics.items())}
     first_run = {job.name: str(jobs.submit(at_parallelism_1, job).get_job_client().get_job_id()) for job in job_list}
     wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
              "every job to be running and checkpointing", limit_s=300)
@@ -381,6 +437,21 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
 
         report(f"e2e: restored at parallelism 2 and checkpointing, {time.monotonic() - mock_started:.0f} s into the input")
 
+        burst_at = time.monotonic()
+        for topic, records in hostile_records.items():
+            send_records(config, topic, records[:HOSTILE_LOGS // 2])
+        burst_end = {topic: Kafka(config).end_offsets(topic) for topic in log_topics}
+        sources = [pair for job in job_list for pair in subscriptions(config, job, restored[job.name])]
+        wait_for(lambda: committed_past(config, sources, burst_end), "every log job to commit past the hostile records")
+        hostile_burst_s = time.monotonic() - burst_at
+        restarts_after_burst = {name: flink_rest.restarts(config, jid) for name, jid in restored.items()}
+        report(f"e2e: {HOSTILE_LOGS // 2:,} hostile records in each log topic at once, every job past them in "
+               f"{hostile_burst_s:.1f} s, restarts {restarts_after_burst}")
+        trickle = concurrent.futures.ThreadPoolExecutor(len(log_topics))
+        trickled = [trickle.submit(send_records, config, topic, records[HOSTILE_LOGS // 2:], HOSTILE_TRICKLE_S)
+                    for topic, records in hostile_records.items()]
+        trickle.shutdown(wait=False)
+
         recovery_s = []
         wait_for(lambda: checkpoint_in_progress(config, restored_ids), "a checkpoint in progress", limit_s=60,
                  poll_s=0.02)
@@ -407,9 +478,10 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
 
         _out, errors = mock.communicate(timeout=600)
         assert mock.returncode == 0, errors
+        for sent in trickled:
+            sent.result(timeout=600)
         close_the_windows(config, config.topics.event, int(time.time() * 1000))
         wait_quiet(config, [config.topics.order_info, config.topics.order_detail, config.topics.user_info])
-        sources = [pair for job in job_list for pair in subscriptions(config, job, restored[job.name])]
         wait_for(lambda: caught_up(config, sources), "every job to commit the end of its topics")
         # the outputs of the last checkpoint are flushed when it completes; one more makes sure
         checkpoints = {name: flink_rest.completed_checkpoints(config, jid) for name, jid in restored.items()}
@@ -436,6 +508,10 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
             recovery_s=recovery_s,
             fault_s=fault_s,
             mock_logs=mock_logs(mock_dir, config),
+            hostile_logs={topic: [oracle.record_value(value) for value in records]
+                          for topic, records in hostile_records.items()},
+            hostile_burst_s=hostile_burst_s,
+            restarts_after_burst=restarts_after_burst,
         )
     finally:
         if mock.poll() is None:

@@ -11,6 +11,7 @@ view emits is folded into its final rows.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import re
@@ -58,7 +59,7 @@ def register_source(t_env, job: jobs.Job, config: Config, table: str, lines: Ite
         ddl = _KAFKA_METADATA.sub("", ddl)
         records = [line if isinstance(line, KafkaRecord) else KafkaRecord(line) for line in lines]
         path.write_text("".join(json.dumps({
-            "line": record.value,
+            "line": _as_base64(record.value),
             "kafka_partition": record.partition,
             "record_time": None if record.timestamp_ms is None else _iso_instant(record.timestamp_ms),
         }) + "\n" for record in records), encoding="utf-8")
@@ -68,6 +69,13 @@ def register_source(t_env, job: jobs.Job, config: Config, table: str, lines: Ite
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         options = f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', 'format' = '{fmt}')"
     t_env.execute_sql(_WITH_CLAUSE.sub(lambda _match: options, ddl))
+
+
+def _as_base64(value: str | bytes | None) -> str | None:
+    """A record's value as the JSON format reads a BYTES column: base64 of its bytes."""
+    if value is None:
+        return None
+    return base64.b64encode(value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")).decode()
 
 
 def _iso_instant(epoch_ms: int) -> str:

@@ -41,8 +41,8 @@ def run_alert(config, lines, tmp_path):
             row, uids=list(row["uids"]), item_ids=list(row["item_ids"]), events=list(row["events"]),
             window_start=row["window_start"].strftime("%Y-%m-%d %H:%M:%S"),
             window_end=row["window_end"].strftime("%Y-%m-%d %H:%M:%S"))
-    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM app_log_dead_letters")
-    return docs, [(d["source_topic"], d["value"], d["reason"]) for d in dead]
+    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value`, value_base64 FROM app_log_dead_letters")
+    return docs, [(d["source_topic"], oracle.dead_letter_value(d), d["reason"]) for d in dead]
 
 
 def compare(config, lines, tmp_path):

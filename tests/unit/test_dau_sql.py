@@ -32,11 +32,11 @@ def run_dau(config, lines, tmp_path):
         t_env, "SELECT mid, uid, appid, area, os, ch, vs, log_date, log_hour, ts FROM daily_first_starts",
         key=("log_date", "mid"))
     hours = flink_sql.final_rows(t_env, "SELECT dt, hr, dau FROM dau_by_hour", key=("dt", "hr"))
-    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM app_log_dead_letters")
+    dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value`, value_base64 FROM app_log_dead_letters")
     return (
         {(datetime.date.fromisoformat(k[0]), k[1]): row for k, row in devices.items()},
         {(k[0], k[1]): row["dau"] for k, row in hours.items()},
-        [(d["source_topic"], d["value"], d["reason"]) for d in dead],
+        [(d["source_topic"], oracle.dead_letter_value(d), d["reason"]) for d in dead],
     )
 
 

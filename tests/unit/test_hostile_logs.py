@@ -3,31 +3,30 @@ on in-memory rows: generated malformed start logs among valid ones. Each bad lin
 dead letter exactly once, with the reason the oracle gives, and the valid logs' outputs are the
 oracle's. Each example is a few hundred drawn lines among some 120 valid logs, one run of the job.
 
-Hypothesis draws the lines: random text and bytes as the topic's reader decodes them, truncated
-logs, wrong types and values in each field, missing fields, any JSON value, numbers of
-any length, deep nesting, duplicate keys. CI runs the "ci" profile (fixed seed, few
-examples, tests/conftest.py); `pytest --hypothesis-profile=long tests/unit/test_hostile_logs.py`
-searches longer. (Line breaks and invalid UTF-8 cannot travel in these line-per-record files, and
-nesting is kept within what Python's parser, the oracle's, can follow: the job's parser takes any
-depth.)"""
+Hypothesis draws the records: random text and random bytes (most not UTF-8), records without a
+value, truncated logs, wrong types and values in each field, missing fields, any JSON value,
+numbers of any length, deep nesting, duplicate keys, records just over the size limit. Each record
+reaches the job as bytes, as from Kafka. CI runs the "ci" profile (fixed seed, few examples,
+tests/conftest.py); `pytest --hypothesis-profile=long tests/unit/test_hostile_logs.py` searches
+longer."""
 
 import json
 
 from hypothesis import given, strategies as st
 
 from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
+from testkit import oracle
 from tests.unit.test_dau_sql import compare, ts
 
 FIELDS = ("type", "mid", "uid", "appid", "area", "os", "ch", "vs", "ts")
-# what one line of the in-memory source can hold: no line breaks of any kind, no lone surrogates
-LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-LINE_CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters=LINE_BREAKS)
+# text a record can carry as UTF-8: no lone surrogates (those only come as bytes, below)
+CHARACTERS = st.characters(blacklist_categories=("Cs",))
 VALID = {"type": "startup", "mid": "mid_hostile", "uid": "7", "appid": "gmall2020", "area": "beijing",
          "os": "ios", "ch": "appstore", "vs": "1.2.0", "ts": ts("2026-11-20 00:30:00")}
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(LINE_CHARACTERS, max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(LINE_CHARACTERS, max_size=8), inner, max_size=4),
+    | st.text(CHARACTERS, max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(CHARACTERS, max_size=8), inner, max_size=4),
     max_leaves=8)
 
 
@@ -35,13 +34,17 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def without_line_breaks(text: str) -> str:
-    return "".join(" " if c in LINE_BREAKS else c for c in text)
-
-
 HOSTILE_LINES = st.one_of(
-    st.text(LINE_CHARACTERS, max_size=80),
-    st.binary(max_size=80).map(lambda raw: without_line_breaks(raw.decode("utf-8", "replace"))),
+    st.text(CHARACTERS, max_size=80),
+    st.binary(max_size=80),
+    # a valid log with bytes that are not UTF-8 inside a field: an encoded surrogate, a stray byte
+    st.tuples(st.sampled_from([b"\xed\xa0\x80", b"\x80", b"\xc3", b"\xf4\x90\x80\x80", b"\xc0\xaf"]),
+              st.integers(1, len(dumps(VALID)) - 1)).map(
+        lambda bad: dumps(VALID).encode()[:bad[1]] + bad[0] + dumps(VALID).encode()[bad[1]:]),
+    st.none(),
+    # a valid log padded to just within or just over the size limit
+    st.integers(-2, 2).map(lambda over: dumps({**VALID, "pad": ""})[:-2]
+                           + "x" * (oracle.MAX_LOG_BYTES - len(dumps({**VALID, "pad": ""})) + over) + '"}'),
     st.integers(0, len(dumps(VALID)) - 1).map(lambda cut: dumps(VALID)[:cut]),
     st.tuples(st.sampled_from(FIELDS), JSON_VALUES).map(lambda change: dumps({**VALID, change[0]: change[1]})),
     st.sampled_from(FIELDS).map(lambda gone: dumps({k: v for k, v in VALID.items() if k != gone})),

@@ -53,7 +53,12 @@ def event(**fields):
     [
         ('{"type": "startup", "mid": ', "malformed JSON"),  # truncated
         ('{"type": "startup", "ts": NaN}', "malformed JSON"),  # NaN is not JSON
-        ("[" * 100_000, "malformed JSON"),  # nested too deep for the parser
+        ("[" * 60_000, "malformed JSON"),  # deep, and never closed
+        (None, "null value"),  # a record without a value
+        ("[" * 65_537, "oversized"),  # over 64 KiB, not parsed
+        (start_log(mid="\u00e9" * 32_000), "oversized"),  # 64,000 characters, but 2 bytes each in UTF-8
+        (start_log().encode()[:20] + b"\xed\xa0\x80" + start_log().encode()[20:], "invalid UTF-8"),  # a surrogate
+        (b"\xff", "invalid UTF-8"),
         ("[1, 2]", "not a JSON object"),
         ('"startup"', "not a JSON object"),
         (start_log(drop=("type",)), "missing field type"),
@@ -75,6 +80,12 @@ def event(**fields):
 )
 def test_start_log_dead_letter_reasons(value, reason):
     assert oracle.dead_letters([value], [], 0) == [("gmall_start", value, reason)]
+
+
+def test_a_log_nested_deeper_than_pythons_recursion_limit_is_parsed_as_the_jobs_parse_it():
+    deep = start_log()[:-1] + ', "extra": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    assert oracle.dead_letters([deep], [], 0) == []
+    assert oracle.record_value(b"\xc3\xa9") == "\u00e9" and oracle.record_value(b"\xc3") == b"\xc3"
 
 
 @pytest.mark.parametrize(

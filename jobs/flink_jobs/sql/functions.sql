@@ -3,6 +3,9 @@
 -- why a start or event log is a dead letter (NULL when valid), and its fields, parsed once
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS parse_app_log AS 'com.gmall.realtime.udf.AppLogParser' LANGUAGE JAVA;
 
+-- a Kafka record's value as text when it is valid UTF-8, else NULL
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS record_text AS 'com.gmall.realtime.udf.RecordText' LANGUAGE JAVA;
+
 -- the ts of a valid start or event log, NULL for a dead letter: a source's event time
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS app_log_ts AS 'com.gmall.realtime.udf.AppLogTime' LANGUAGE JAVA;
 

@@ -1,5 +1,6 @@
 -- App logs ({{ log_type }} logs of {{ log_topic }}): one JSON object per line, keyed by mid, read raw
--- so that a line that does not parse is kept for the dead-letter topic. Event time is the log's ts
+-- and as bytes, so that a record that does not parse, or is not UTF-8, is kept exactly as sent for
+-- the dead-letter topic. Event time is the log's ts
 -- for a valid log, and the epoch for a dead letter (app_log_ts is NULL), so a dead letter, a log
 -- from a device with a wrong clock included, never moves the watermark. kafka_partition and the
 -- records' order in it decide which logs are late (logs/app_logs.sql).
@@ -10,7 +11,7 @@
 -- idle: the windows wait for every partition, rather than drop the on-time logs of one that
 -- paused.
 CREATE TABLE {{ log_source }} (
-  line    STRING,
+  line    BYTES,
   kafka_partition INT METADATA FROM 'partition' VIRTUAL,
   record_time TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
   rowtime AS TO_TIMESTAMP_LTZ(COALESCE(app_log_ts(line, '{{ log_type }}', record_time, {{ max_future_ms }}), 0), 3),

@@ -7,4 +7,4 @@ FROM daily_first_starts;
 
 INSERT INTO dau_hour_sink SELECT dt, hr, dau FROM dau_by_hour;
 
-INSERT INTO dead_letter_sink SELECT source_topic, reason, `value` FROM app_log_dead_letters;
+INSERT INTO dead_letter_sink SELECT source_topic, reason, `value`, value_base64 FROM app_log_dead_letters;

@@ -13,7 +13,8 @@ import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.types.Row;
 
 /**
- * {@code parse_app_log(line, log_type)}: one app log line ("startup" or "event"), parsed once.
+ * {@code parse_app_log(record, log_type)}: one app log ("startup" or "event"), a Kafka record's
+ * value as bytes, parsed once.
  *
  * <p>Declared non-deterministic, which it is not, only for the planner: it copies a deterministic
  * call into every expression that reads one of the fields of its ROW, so
@@ -28,11 +29,12 @@ import org.apache.flink.types.Row;
  * {@code ts} above all (it drives the watermark), are NULL unless the line is valid, so a dead
  * letter never moves event time. Never throws: a bad line must not stop the job.
  *
- * <p>{@code parse_app_log(line, log_type, record_time, max_future_ms)} also applies the clock-skew
- * rule, after all the others: a log whose {@code ts} is more than {@code max_future_ms} ahead of
- * its Kafka record's timestamp comes from a device with a wrong clock, reason {@code clock skew}.
- * The jobs call this form; the two-argument one reads logs without their Kafka records (ad-hoc
- * queries over what the topics hold).
+ * <p>The record is checked first: a null value, over 64 KiB, not UTF-8, each a reason of its own.
+ * {@code parse_app_log(record, log_type, record_time, max_future_ms)} also applies the clock-skew
+ * rule, after all the others: a log whose {@code ts} is more than
+ * {@code max_future_ms} ahead of its Kafka record's timestamp comes from a device with a wrong
+ * clock, reason {@code clock skew}. The jobs call this form; the two-argument one reads a log
+ * without its Kafka record's time (ad-hoc queries over what the topics hold).
  */
 public class AppLogParser extends ScalarFunction {
 
@@ -46,21 +48,23 @@ public class AppLogParser extends ScalarFunction {
     private static final List<String> OUTPUT_FIELDS =
             List.of("mid", "uid", "appid", "area", "os", "ch", "vs", "evid", "pgid", "npgid", "itemid");
     static final int TS_POSITION = 1 + OUTPUT_FIELDS.size();
+    /** 64 KiB: a record any longer is a dead letter, unparsed. */
+    static final int MAX_LOG_BYTES = 65_536;
 
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     @DataTypeHint("ROW<reason STRING, mid STRING, uid STRING, appid STRING, area STRING, os STRING,"
             + " ch STRING, vs STRING, evid STRING, pgid STRING, npgid STRING, itemid STRING, ts BIGINT>")
-    public Row eval(String line, String logType) {
-        return parse(line, logType);
+    public Row eval(byte[] record, String logType) {
+        return parse(record, logType);
     }
 
     @DataTypeHint("ROW<reason STRING, mid STRING, uid STRING, appid STRING, area STRING, os STRING,"
             + " ch STRING, vs STRING, evid STRING, pgid STRING, npgid STRING, itemid STRING, ts BIGINT>")
-    public Row eval(String line, String logType,
+    public Row eval(byte[] record, String logType,
                     @DataTypeHint("TIMESTAMP_LTZ(3)") Instant recordTime, Long maxFutureMs) {
-        return parse(line, logType, recordTime, maxFutureMs);
+        return parse(record, logType, recordTime, maxFutureMs);
     }
 
     @Override
@@ -68,15 +72,34 @@ public class AppLogParser extends ScalarFunction {
         return false;
     }
 
-    /** As {@link #parse(String, String)}, and a valid log too far ahead of its record is rejected. */
-    static Row parse(String line, String logType, Instant recordTime, Long maxFutureMs) {
-        Row row = parse(line, logType);
+    /**
+     * A Kafka record's value as a log: as {@link #parse(String, String)} once it is text, and a valid
+     * log too far ahead of its record is rejected.
+     */
+    static Row parse(byte[] record, String logType, Instant recordTime, Long maxFutureMs) {
+        Row row = parse(record, logType);
         Long ts = (Long) row.getField(TS_POSITION);
         if (ts != null && recordTime != null && maxFutureMs != null
                 && ts - recordTime.toEpochMilli() > maxFutureMs) {
             return rejected("clock skew");
         }
         return row;
+    }
+
+    /**
+     * The record's row, checked before it is parsed: a record without a value, one over
+     * {@link #MAX_LOG_BYTES} (no log is near that; parsing a huge one, a number of a million digits
+     * say, would hold the job up for seconds) and one that is not UTF-8 are dead letters.
+     */
+    static Row parse(byte[] record, String logType) {
+        if (record == null) {
+            return rejected("null value");
+        }
+        if (record.length > MAX_LOG_BYTES) {
+            return rejected("oversized");
+        }
+        String line = RecordText.decode(record);
+        return line == null ? rejected("invalid UTF-8") : parse(line, logType);
     }
 
     /** The line's row: its reason, and its fields when the reason is NULL. */
