@@ -3,7 +3,7 @@ create, as the administrator, so the jobs' own accounts need no rights to change
 
 - MariaDB: the report database and its tables (``schema/mariadb``), as ``mariadb.admin_user``;
 - Phoenix: the tables the HBase sinks write in Phoenix's layout (``schema/phoenix``), which also
-  creates their HBase tables;
+  creates their HBase tables, named as the configuration names them (``hbase.dau_table``, ...);
 - Elasticsearch: the index templates of the jobs' daily indices and aliases (``schema/elasticsearch``).
 
 Every statement is idempotent (``IF NOT EXISTS``; a template is replaced by its current version),
@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from flink_jobs.jobs import statements
+from flink_jobs.jobs import render, statements
 from gmall_rt import clients
 from gmall_rt.config import Config
 
@@ -45,15 +45,20 @@ def apply_report_tables(config: Config) -> list[str]:
     return created
 
 
+def phoenix_statements(config: Config) -> list[str]:
+    """The Phoenix DDL, with the configured table names; each without its closing semicolon, as
+    Phoenix takes a statement."""
+    names = {"hbase_dau_table": config.hbase.dau_table, "hbase_order_info_table": config.hbase.order_info_table}
+    return [stmt for path in sorted(PHOENIX_DIR.glob("*.sql")) for stmt in statements(render(path, names) + ";")]
+
+
 def apply_phoenix_tables(config: Config) -> list[str]:
     created = []
     with clients.phoenix(config) as conn:
         cursor = conn.cursor()
-        for path in sorted(PHOENIX_DIR.glob("*.sql")):
-            # Phoenix takes a statement without its closing semicolon
-            for stmt in statements(path.read_text() + ";"):
-                cursor.execute(stmt)
-                created.append(_created_table(stmt))
+        for stmt in phoenix_statements(config):
+            cursor.execute(stmt)
+            created.append(_created_table(stmt))
         cursor.close()
     return created
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,10 @@ class ElasticsearchConfig:
 class HBaseConfig:
     zookeeper_host: str = "127.0.0.1"
     zookeeper_port: int = 2181
+    # the tables the DAU and GMV jobs write, in Phoenix's layout (gmall_rt/schema/phoenix): upper
+    # case, as Phoenix names an unquoted table, so HBase and Phoenix name the same table
+    dau_table: str = "GMALL_DAU"
+    order_info_table: str = "GMALL_ORDER_INFO"
 
     @property
     def zookeeper_quorum(self) -> str:
@@ -228,8 +233,12 @@ def load(config_path: str | None = None, environ: Mapping[str, str] | None = Non
     return validate(apply_layer(config, environment_layer(config, environ), "environment"))
 
 
+# a table name Phoenix keeps as it is written: unquoted, so upper case
+_PHOENIX_TABLE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
 def validate(config: AnyConfig) -> AnyConfig:
-    """The rules between keys that no single key's type says."""
+    """The rules between keys that no single key's type says, and the forms names must have."""
     if config.kafka.partitions < 1:
         raise ConfigError(f"kafka.partitions: expected at least 1, got {config.kafka.partitions}")
     if config.flink.parallelism < 0:
@@ -239,4 +248,9 @@ def validate(config: AnyConfig) -> AnyConfig:
             f"time.max_future_s ({config.time.max_future_s}) must be above 0 and below time.allowed_lateness_s "
             f"({config.time.allowed_lateness_s}): a log early by more than the allowed lateness would make the "
             "logs of correct clocks late")
+    for key in ("dau_table", "order_info_table"):
+        name = getattr(config.hbase, key)
+        if not _PHOENIX_TABLE.fullmatch(name):
+            raise ConfigError(f"hbase.{key}: {name!r} is not an upper-case name (letters, digits, _): Phoenix "
+                              "upper-cases an unquoted name, so only such a name is the same table in HBase and Phoenix")
     return config

@@ -101,6 +101,8 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
         "redis_port": str(config.redis.port),
         "redis_password": config.redis.password,
         "hbase_zookeeper_quorum": config.hbase.zookeeper_quorum,
+        "hbase_dau_table": config.hbase.dau_table,
+        "hbase_order_info_table": config.hbase.order_info_table,
         "elasticsearch_url": config.elasticsearch.url,
         **job.sql_parameters(config),
     }

@@ -31,7 +31,7 @@ def test_apply_creates_what_the_jobs_write_to_and_again_changes_nothing(config, 
     assert first.returncode == 0, first.stderr
     tables, phoenix_tables, templates = schema_objects(config)
     assert {"dau_hour", "gmv_hour"} <= set(tables)
-    assert {"GMALL_DAU", "GMALL_ORDER_INFO"} <= phoenix_tables
+    assert {config.hbase.dau_table, config.hbase.order_info_table} <= phoenix_tables
     for name, template in templates.items():
         wanted = json.loads((schema.ELASTICSEARCH_DIR / f"{name}.json").read_text())
         assert template["index_template"]["index_patterns"] == wanted["index_patterns"]

@@ -43,6 +43,7 @@ def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
         ("[kafka]\npartitions = 0\n", "kafka.partitions: expected at least 1"),
         ("[flink]\nparallelism = -1\n", "flink.parallelism: expected 0"),
         ("[time]\nmax_future_s = 300\n", r"time.max_future_s \(300\) must be above 0 and below time.allowed_lateness_s"),
+        ("[hbase]\ndau_table = 'gmall_dau'\n", "hbase.dau_table: 'gmall_dau' is not an upper-case name"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path, toml, message):
