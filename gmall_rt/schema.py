@@ -4,7 +4,8 @@ create, as the administrator, so the jobs' own accounts need no rights to change
 - MariaDB: the report database and its tables (``schema/mariadb``), as ``mariadb.admin_user``;
 - Phoenix: the tables the HBase sinks write in Phoenix's layout (``schema/phoenix``), which also
   creates their HBase tables, named as the configuration names them (``hbase.dau_table``, ...);
-- Elasticsearch: the index templates of the jobs' daily indices and aliases (``schema/elasticsearch``).
+- Elasticsearch: the index templates of the jobs' daily indices and aliases (``schema/elasticsearch``),
+  each named after its configured family of indices (``elasticsearch.coupon_alert_index``, ...).
 
 Every statement is idempotent (``IF NOT EXISTS``; a template is replaced by its current version),
 so applying it again changes nothing that is already right. ``gmall-rt stack up`` applies it to
@@ -63,13 +64,20 @@ def apply_phoenix_tables(config: Config) -> list[str]:
     return created
 
 
+def index_templates(config: Config) -> dict[str, dict]:
+    """Each index template by name: the name of its family, whose daily indices <name>-<yyyy-MM-dd>
+    it matches and puts behind the alias <name>."""
+    families = {"coupon_alert": config.elasticsearch.coupon_alert_index,
+                "sale_detail": config.elasticsearch.sale_detail_index}
+    return {name: json.loads(render(ELASTICSEARCH_DIR / f"{template}.json", {"index": name}))
+            for template, name in families.items()}
+
+
 def apply_index_templates(config: Config) -> list[str]:
     es = clients.elasticsearch(config)
-    names = []
-    for path in sorted(ELASTICSEARCH_DIR.glob("*.json")):
-        es.indices.put_index_template(name=path.stem, body=json.loads(path.read_text()))
-        names.append(path.stem)
-    return names
+    for name, body in index_templates(config).items():
+        es.indices.put_index_template(name=name, body=body)
+    return list(index_templates(config))
 
 
 class SchemaError(Exception):

@@ -66,6 +66,10 @@ class RedisConfig:
 class ElasticsearchConfig:
     host: str = "127.0.0.1"
     port: int = 9200
+    # families of daily indices <name>-<yyyy-MM-dd>, each behind the alias <name>, from the index
+    # template <name> (gmall_rt/schema/elasticsearch)
+    coupon_alert_index: str = "gmall_coupon_alert"
+    sale_detail_index: str = "gmall_sale_detail"
 
     @property
     def url(self) -> str:
@@ -235,6 +239,9 @@ def load(config_path: str | None = None, environ: Mapping[str, str] | None = Non
 
 # a table name Phoenix keeps as it is written: unquoted, so upper case
 _PHOENIX_TABLE = re.compile(r"[A-Z][A-Z0-9_]*")
+# an index family: a name Elasticsearch takes (lower case), without '-', so that the daily indices
+# <name>-* of two families never match each other's template
+_INDEX_FAMILY = re.compile(r"[a-z0-9][a-z0-9_]*")
 
 
 def validate(config: AnyConfig) -> AnyConfig:
@@ -253,4 +260,12 @@ def validate(config: AnyConfig) -> AnyConfig:
         if not _PHOENIX_TABLE.fullmatch(name):
             raise ConfigError(f"hbase.{key}: {name!r} is not an upper-case name (letters, digits, _): Phoenix "
                               "upper-cases an unquoted name, so only such a name is the same table in HBase and Phoenix")
+    families = (config.elasticsearch.coupon_alert_index, config.elasticsearch.sale_detail_index)
+    for key, name in zip(("coupon_alert_index", "sale_detail_index"), families):
+        if not _INDEX_FAMILY.fullmatch(name):
+            raise ConfigError(f"elasticsearch.{key}: {name!r} is not lower-case letters, digits and _ (no '-': the "
+                              "daily indices are <name>-<yyyy-MM-dd>)")
+    if families[0] == families[1]:
+        raise ConfigError(f"elasticsearch.coupon_alert_index and sale_detail_index are both {families[0]!r}; "
+                          "give each family its own name")
     return config

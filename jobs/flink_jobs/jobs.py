@@ -104,6 +104,8 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
         "hbase_dau_table": config.hbase.dau_table,
         "hbase_order_info_table": config.hbase.order_info_table,
         "elasticsearch_url": config.elasticsearch.url,
+        "elasticsearch_coupon_alert_index": config.elasticsearch.coupon_alert_index,
+        "elasticsearch_sale_detail_index": config.elasticsearch.sale_detail_index,
         **job.sql_parameters(config),
     }
 

@@ -44,6 +44,8 @@ def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
         ("[flink]\nparallelism = -1\n", "flink.parallelism: expected 0"),
         ("[time]\nmax_future_s = 300\n", r"time.max_future_s \(300\) must be above 0 and below time.allowed_lateness_s"),
         ("[hbase]\ndau_table = 'gmall_dau'\n", "hbase.dau_table: 'gmall_dau' is not an upper-case name"),
+        ("[elasticsearch]\nsale_detail_index = 'Sale-Detail'\n", "elasticsearch.sale_detail_index: 'Sale-Detail' is not"),
+        ("[elasticsearch]\ncoupon_alert_index = 'gmall_sale_detail'\n", "are both 'gmall_sale_detail'"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path, toml, message):
