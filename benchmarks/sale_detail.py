@@ -63,7 +63,7 @@ def load_users(config, users: int) -> None:
     rnd = random.Random(7)
     pipeline = redis.pipeline(transaction=False)
     for n in range(users):
-        pipeline.hset(f"user:{USER_BASE + n}", mapping={
+        pipeline.hset(f"{config.redis.user_key_prefix}{USER_BASE + n}", mapping={
             "id": str(USER_BASE + n), "gender": rnd.choice("MF"), "user_level": str(rnd.randrange(1, 6)),
             "birthday": (datetime.date(1960, 1, 1) + datetime.timedelta(days=rnd.randrange(20_000))).isoformat()})
     pipeline.execute()
@@ -72,7 +72,8 @@ def load_users(config, users: int) -> None:
 def drop_users(config, users: int) -> None:
     redis = clients.redis(config)
     for start in range(0, users, 10_000):
-        redis.delete(*[f"user:{USER_BASE + n}" for n in range(start, min(users, start + 10_000))])
+        redis.delete(*[f"{config.redis.user_key_prefix}{USER_BASE + n}"
+                       for n in range(start, min(users, start + 10_000))])
 
 
 def es_count(config, day: datetime.date):

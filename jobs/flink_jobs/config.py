@@ -60,6 +60,9 @@ class RedisConfig:
     host: str = "127.0.0.1"
     port: int = 6379
     password: str = ""
+    # the user dimension is the hashes <prefix><id>: the user-dim job writes them, the sale-detail
+    # job's look-up reads them
+    user_key_prefix: str = "user:"
 
 
 @dataclass(frozen=True)
@@ -268,4 +271,6 @@ def validate(config: AnyConfig) -> AnyConfig:
     if families[0] == families[1]:
         raise ConfigError(f"elasticsearch.coupon_alert_index and sale_detail_index are both {families[0]!r}; "
                           "give each family its own name")
+    if not config.redis.user_key_prefix:
+        raise ConfigError("redis.user_key_prefix is empty: the user hashes need a prefix of their own, e.g. 'user:'")
     return config

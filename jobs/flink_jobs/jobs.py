@@ -100,6 +100,7 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
         "redis_host": config.redis.host,
         "redis_port": str(config.redis.port),
         "redis_password": config.redis.password,
+        "redis_user_key_prefix": config.redis.user_key_prefix,
         "hbase_zookeeper_quorum": config.hbase.zookeeper_quorum,
         "hbase_dau_table": config.hbase.dau_table,
         "hbase_order_info_table": config.hbase.order_info_table,

@@ -46,6 +46,7 @@ def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
         ("[hbase]\ndau_table = 'gmall_dau'\n", "hbase.dau_table: 'gmall_dau' is not an upper-case name"),
         ("[elasticsearch]\nsale_detail_index = 'Sale-Detail'\n", "elasticsearch.sale_detail_index: 'Sale-Detail' is not"),
         ("[elasticsearch]\ncoupon_alert_index = 'gmall_sale_detail'\n", "are both 'gmall_sale_detail'"),
+        ("[redis]\nuser_key_prefix = ''\n", "redis.user_key_prefix is empty"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path, toml, message):
