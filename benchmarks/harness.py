@@ -213,7 +213,7 @@ def _rate(samples: list[tuple[float, int]]) -> float:
 def throughput(config: Config, job: jobs.Job, topic: str, total: int, limit_s: float = 900) -> Throughput:
     """How fast the job takes a backlog of ``total`` records of ``topic``, both ways (see above)."""
     job_id = str(jobs.submit(config, job).get_job_client().get_job_id())
-    return drain_rate(config, job_id, job.pipeline_name, topic, total, limit_s)
+    return drain_rate(config, job_id, job.pipeline_name(config), topic, total, limit_s)
 
 
 def stage_rate(config: Config, job: jobs.Job, topic: str, total: int, query: str) -> Throughput:
@@ -222,7 +222,7 @@ def stage_rate(config: Config, job: jobs.Job, topic: str, total: int, query: str
     t_env, _outputs = jobs.build(config, job)
     t_env.execute_sql("CREATE TEMPORARY TABLE discarded (line STRING) WITH ('connector' = 'blackhole')")
     job_id = str(t_env.execute_sql(f"INSERT INTO discarded {query}").get_job_client().get_job_id())
-    return drain_rate(config, job_id, job.pipeline_name, topic, total)
+    return drain_rate(config, job_id, job.pipeline_name(config), topic, total)
 
 
 def run_stages(base: Config, job: jobs.Job, stages: dict[str, str], unit: str, topics: tuple[str, ...],

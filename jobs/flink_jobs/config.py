@@ -147,6 +147,11 @@ class TimeConfig:
 
 @dataclass(frozen=True)
 class JobsConfig:
+    # every job's name begins with it: its Flink pipeline name <prefix>-<job>, which is also its
+    # Kafka consumer groups' and transactional ids' prefix, so jobs of two environments (or a test
+    # run's) on one Kafka and one Flink cluster neither share offsets nor fence each other's
+    # transactions
+    name_prefix: str = "gmall"
     # how long a job keeps the state of a key it has not seen since (0: for ever). DAU keys are
     # (day, device) and never change once the day is over; orders can change at any time.
     dau_state_ttl_h: int = 48
@@ -245,6 +250,8 @@ _PHOENIX_TABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 # an index family: a name Elasticsearch takes (lower case), without '-', so that the daily indices
 # <name>-* of two families never match each other's template
 _INDEX_FAMILY = re.compile(r"[a-z0-9][a-z0-9_]*")
+# a Flink pipeline name, Kafka consumer group and transactional id prefix alike
+_NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def validate(config: AnyConfig) -> AnyConfig:
@@ -271,6 +278,9 @@ def validate(config: AnyConfig) -> AnyConfig:
     if families[0] == families[1]:
         raise ConfigError(f"elasticsearch.coupon_alert_index and sale_detail_index are both {families[0]!r}; "
                           "give each family its own name")
+    if not _NAME_PREFIX.fullmatch(config.jobs.name_prefix):
+        raise ConfigError(f"jobs.name_prefix: {config.jobs.name_prefix!r} is not letters, digits, '_' and '-', "
+                          "beginning with a letter or digit")
     if not config.redis.user_key_prefix:
         raise ConfigError("redis.user_key_prefix is empty: the user hashes need a prefix of their own, e.g. 'user:'")
     return config

@@ -47,6 +47,7 @@ def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
         ("[elasticsearch]\nsale_detail_index = 'Sale-Detail'\n", "elasticsearch.sale_detail_index: 'Sale-Detail' is not"),
         ("[elasticsearch]\ncoupon_alert_index = 'gmall_sale_detail'\n", "are both 'gmall_sale_detail'"),
         ("[redis]\nuser_key_prefix = ''\n", "redis.user_key_prefix is empty"),
+        ("[jobs]\nname_prefix = 'gmall rt'\n", "jobs.name_prefix: 'gmall rt' is not letters"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path, toml, message):
