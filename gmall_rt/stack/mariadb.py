@@ -140,6 +140,13 @@ class MariaDB(Service):
         """``user``'s account: at the loopback address MariaDB listens on."""
         return f"{_sql_string(user)}@{_sql_string(self.config.mariadb.host)}"
 
+    def report_grants(self) -> list[str]:
+        """GRANT statements giving each account its rights on the report database: for one made
+        while the stack runs (a benchmark's, a test run's), its accounts already made."""
+        report = f"`{self.config.mariadb.report_database}`.*"
+        return [f"GRANT {rights} ON {target} TO {self.account(user)}"
+                for user, _password, grants in self.accounts() for rights, target in grants if target == report]
+
     def accounts(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """Each account the stack keeps: user, password and its grants (rights, on what), the
         least each one's work needs, on each source database alike. All are bound to the loopback
