@@ -147,6 +147,14 @@ class MariaDB(Service):
         return [f"GRANT {rights} ON {target} TO {self.account(user)}"
                 for user, _password, grants in self.accounts() for rights, target in grants if target == report]
 
+    def drop_database(self, database: str) -> None:
+        """Drop ``database`` and every account's rights on it: MariaDB keeps the rights on a
+        database that is gone, and a new database of that name would have them."""
+        holders = self.admin_sql(f"SELECT User, Host FROM mysql.db WHERE Db = {_sql_string(database)}")
+        revokes = [f"REVOKE ALL PRIVILEGES ON `{database}`.* FROM {_sql_string(user)}@{_sql_string(host)};\n"
+                   for user, host in (line.split("\t") for line in holders.splitlines())]
+        self.admin_sql("".join(revokes) + f"DROP DATABASE IF EXISTS `{database}`;\n")
+
     def accounts(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """Each account the stack keeps: user, password and its grants (rights, on what), the
         least each one's work needs, on each source database alike. All are bound to the loopback

@@ -185,13 +185,18 @@ def job_settings(config: Config, job: Job) -> dict[str, str]:
     return settings
 
 
-def local_checkpoints(config: Config, job: Job) -> Path:
-    """The folder of the job's checkpoints, when flink.checkpoint_dir is on this machine."""
+def local_checkpoint_dir(config: Config) -> Path:
+    """flink.checkpoint_dir, when it is on this machine: a folder of each job's checkpoints."""
     root = config.flink.checkpoint_dir
     if not root.startswith("file:"):
         raise ConfigError(f"--restore latest looks only in a local checkpoint directory, not {root!r}; "
                           "give the checkpoint's path instead")
-    return Path(root.removeprefix("file://").removeprefix("file:")) / job.name
+    return Path(root.removeprefix("file://").removeprefix("file:"))
+
+
+def local_checkpoints(config: Config, job: Job) -> Path:
+    """The folder of the job's checkpoints, when flink.checkpoint_dir is on this machine."""
+    return local_checkpoint_dir(config) / job.name
 
 
 def latest_checkpoint(config: Config, job: Job) -> str | None:
