@@ -162,9 +162,11 @@ def check_canal_routes(config: Config) -> None:
 
 def _reset_source(config: Config) -> None:
     """The test database's tables emptied, and their Canal topics deleted once Canal has sent what
-    it had: they hold no change of the run then. The tables are emptied without a change per row:
-    TRUNCATE reaches the topics as one DDL message per table, which the jobs skip (neither data
-    nor a dead letter), should Canal send it after the topics are made again."""
+    it had: they hold no change of the run then. Canal is taken to have sent everything once the
+    topics have had nothing new for QUIET_S (a change it sent later would land in the new topics).
+    The tables are emptied without a change per row: TRUNCATE reaches the topics as one DDL message
+    per table, which the jobs skip (neither data nor a dead letter), should Canal send it after the
+    topics are made again."""
     mariadb, database, kafka = MariaDB(config), config.mariadb.source_database, Kafka(config)
     mariadb.create_source_tables(database)
     mariadb.admin_sql("".join(f"TRUNCATE TABLE `{table}`;\n" for table in SOURCE_TABLES), database=database)
