@@ -5,9 +5,10 @@ Elasticsearch with checkpoints on, and alert latency p50/p99 at a fixed input ra
                                          [--seconds 60] [--speedup 10] [--devices 20000]
                                          [--partitions 2] [--parallelism 0]
 
-Runs on the local stack against its own topics (the documents of its own devices go to the
-gmall_coupon_alert indices). The input is the mock generator's event logs (visits of a few events,
-coupon-fraud bursts, near misses, out-of-order, late, duplicate and malformed logs).
+Runs on the local stack against its own topics (the documents of its own devices go to the indices
+of elasticsearch.coupon_alert_index, gmall_coupon_alert). The input is the mock generator's event
+logs (visits of a few events, coupon-fraud bursts, near misses, out-of-order, late, duplicate and
+malformed logs).
 
 Throughput: a backlog spread over event time at --density logs per second of event time (so the
 windows close all along the run, not only at its end), measured from the job's offset commits.
@@ -71,7 +72,7 @@ def watermarks(config: Config, values: list[str], partitions: list[int]) -> list
 def alert_latency(config: Config, records: list[tuple[str, str]], rate: float,
                   tag: str) -> tuple[float, float, int]:
     job_id = str(jobs.submit(config, JOB).get_job_client().get_job_id())
-    es = clients.elasticsearch(config)
+    es, alerts = clients.elasticsearch(config), config.elasticsearch.coupon_alert_index
     seen: dict[str, tuple[float, int]] = {}
     try:
         time.sleep(15)  # let the job start before the clock runs
@@ -83,10 +84,10 @@ def alert_latency(config: Config, records: list[tuple[str, str]], rate: float,
         while finished is None or time.monotonic() < finished + 10:
             if finished is None and not producer.is_alive():
                 finished = time.monotonic()
-            if es.indices.exists_alias(name="gmall_coupon_alert"):
-                es.indices.refresh(index="gmall_coupon_alert")
+            if es.indices.exists_alias(name=alerts):
+                es.indices.refresh(index=alerts)
                 now = time.monotonic()
-                result = es.search(index="gmall_coupon_alert", size=10_000, _source=["ts"],
+                result = es.search(index=alerts, size=10_000, _source=["ts"],
                                    query={"prefix": {"mid": f"bench_{tag}_"}})
                 for hit in result["hits"]["hits"]:
                     seen.setdefault(hit["_id"], (now, hit["_source"]["ts"]))

@@ -37,7 +37,7 @@ from flink_jobs import jobs
 from gmall_rt import clients, flink_rest, schema
 from gmall_rt import config as config_module
 from gmall_rt.config import Config
-from gmall_rt.stack.manager import Stack
+from gmall_rt.stack.mariadb import MariaDB
 from gmall_rt.stack.service import StackError
 
 BENCH_REPORT_DATABASE = "gmall_bench"
@@ -84,16 +84,16 @@ def isolated_config(config: Config, *topics: str) -> Config:
     new_topics = [NewTopic(name, config.kafka.partitions, 1) for name in names.values()]
     for future in admin.create_topics(new_topics).values():
         future.result()
-    mariadb = Stack(config).service("mariadb")
-    # emptied for each measurement, its report tables created again
-    mariadb.admin_sql(f"DROP DATABASE IF EXISTS {BENCH_REPORT_DATABASE}; CREATE DATABASE {BENCH_REPORT_DATABASE}; "
-                      f"GRANT ALL PRIVILEGES ON {BENCH_REPORT_DATABASE}.* TO '{config.mariadb.user}'@'%'; "
-                      f"GRANT ALL PRIVILEGES ON {BENCH_REPORT_DATABASE}.* TO '{config.mariadb.admin_user}'@'%'")
     isolated = dataclasses.replace(
         config,
         topics=dataclasses.replace(config.topics, **names),
         mariadb=dataclasses.replace(config.mariadb, report_database=BENCH_REPORT_DATABASE),
     )
+    mariadb = MariaDB(isolated)
+    # emptied for each measurement, its report tables created again; each account gets the rights
+    # it has on the report database, at its own address (the loopback one, not any host)
+    mariadb.admin_sql(f"DROP DATABASE IF EXISTS {BENCH_REPORT_DATABASE}; CREATE DATABASE {BENCH_REPORT_DATABASE}; "
+                      + "; ".join(mariadb.report_grants()))
     schema.apply_report_tables(isolated)
     return isolated
 
@@ -213,7 +213,7 @@ def _rate(samples: list[tuple[float, int]]) -> float:
 def throughput(config: Config, job: jobs.Job, topic: str, total: int, limit_s: float = 900) -> Throughput:
     """How fast the job takes a backlog of ``total`` records of ``topic``, both ways (see above)."""
     job_id = str(jobs.submit(config, job).get_job_client().get_job_id())
-    return drain_rate(config, job_id, job.pipeline_name, topic, total, limit_s)
+    return drain_rate(config, job_id, job.pipeline_name(config), topic, total, limit_s)
 
 
 def stage_rate(config: Config, job: jobs.Job, topic: str, total: int, query: str) -> Throughput:
@@ -222,7 +222,7 @@ def stage_rate(config: Config, job: jobs.Job, topic: str, total: int, query: str
     t_env, _outputs = jobs.build(config, job)
     t_env.execute_sql("CREATE TEMPORARY TABLE discarded (line STRING) WITH ('connector' = 'blackhole')")
     job_id = str(t_env.execute_sql(f"INSERT INTO discarded {query}").get_job_client().get_job_id())
-    return drain_rate(config, job_id, job.pipeline_name, topic, total)
+    return drain_rate(config, job_id, job.pipeline_name(config), topic, total)
 
 
 def run_stages(base: Config, job: jobs.Job, stages: dict[str, str], unit: str, topics: tuple[str, ...],

@@ -8,7 +8,7 @@ fixed rate.
 
 Runs on the local stack against its own topics (the sources and sale_detail_changes), under a job
 name of its own, with users (ids from 10**12) only in Redis, and order dates in 2032 (indices
-gmall_sale_detail-2032-*, deleted after). The changes are written straight to the topics as Canal
+<elasticsearch.sale_detail_index>-2032-*, deleted after). The changes are written straight to the topics as Canal
 writes them, keyed by primary key, so MariaDB and Canal do not bound the rate. Latency includes
 the wait for the checkpoint that commits the documents' Kafka transaction (sale_detail_changes,
 up to flink.checkpoint_interval_ms), Elasticsearch's refresh (1 s) and the sink's bulk flush (1 s)."""
@@ -63,7 +63,7 @@ def load_users(config, users: int) -> None:
     rnd = random.Random(7)
     pipeline = redis.pipeline(transaction=False)
     for n in range(users):
-        pipeline.hset(f"user:{USER_BASE + n}", mapping={
+        pipeline.hset(f"{config.redis.user_key_prefix}{USER_BASE + n}", mapping={
             "id": str(USER_BASE + n), "gender": rnd.choice("MF"), "user_level": str(rnd.randrange(1, 6)),
             "birthday": (datetime.date(1960, 1, 1) + datetime.timedelta(days=rnd.randrange(20_000))).isoformat()})
     pipeline.execute()
@@ -72,12 +72,13 @@ def load_users(config, users: int) -> None:
 def drop_users(config, users: int) -> None:
     redis = clients.redis(config)
     for start in range(0, users, 10_000):
-        redis.delete(*[f"user:{USER_BASE + n}" for n in range(start, min(users, start + 10_000))])
+        redis.delete(*[f"{config.redis.user_key_prefix}{USER_BASE + n}"
+                       for n in range(start, min(users, start + 10_000))])
 
 
 def es_count(config, day: datetime.date):
     es = clients.elasticsearch(config)
-    index = f"gmall_sale_detail-{day.isoformat()}"
+    index = f"{config.elasticsearch.sale_detail_index}-{day.isoformat()}"
 
     def count() -> int:
         return es.count(index=index, ignore_unavailable=True)["count"] if es.indices.exists(index=index) else 0
@@ -120,9 +121,9 @@ def main() -> None:
               f"p50 {p50:.3f} s, p99 {p99:.3f} s")
     finally:
         drop_users(base, args.users)
-        es = clients.elasticsearch(base)
+        es, family = clients.elasticsearch(base), base.elasticsearch.sale_detail_index
         for day in days:
-            es.indices.delete(index=f"gmall_sale_detail-{day.isoformat()}", ignore_unavailable=True)
+            es.indices.delete(index=f"{family}-{day.isoformat()}", ignore_unavailable=True)
 
 
 if __name__ == "__main__":

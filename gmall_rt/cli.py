@@ -101,13 +101,13 @@ def cmd_jobs_submit(args) -> int:
     selected = [jobs.get(name) for name in (args.jobs or jobs.JOB_NAMES)]
     config = _load(args)
     for job in selected:
-        running = flink_rest.active_jobs(config, job.pipeline_name)
+        running = flink_rest.active_jobs(config, job.pipeline_name(config))
         if running:
-            raise ConfigError(f"{job.pipeline_name} is already running as {running[0].job_id}; "
+            raise ConfigError(f"{job.pipeline_name(config)} is already running as {running[0].job_id}; "
                               f"`gmall-rt jobs cancel {job.name}` first")
     for job in selected:
         result = jobs.submit(config, job, args.restore)
-        print(f"{job.pipeline_name}: submitted as {result.get_job_client().get_job_id()}", flush=True)
+        print(f"{job.pipeline_name(config)}: submitted as {result.get_job_client().get_job_id()}", flush=True)
     return 0
 
 
@@ -125,7 +125,7 @@ def cmd_jobs_cancel(args) -> int:
     config = _load(args)
     for target in args.jobs:
         if target in jobs.JOB_NAMES:
-            ids = [status.job_id for status in flink_rest.active_jobs(config, jobs.get(target).pipeline_name)]
+            ids = [status.job_id for status in flink_rest.active_jobs(config, jobs.get(target).pipeline_name(config))]
             if not ids:
                 print(f"{target}: not running")
         else:

@@ -15,7 +15,9 @@ A :class:`Config` is a :class:`flink_jobs.config.Config`, so the jobs take it as
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -82,6 +84,18 @@ class CanalConfig:
     destination: str = "gmall"
     slave_id: int = 1234
     heap: str = "256m"
+    # a second source database the stack keeps and Canal captures beside mariadb.source_database,
+    # its tables published to topics of their own, so that a test run (testkit.isolation) writes
+    # source tables and reads Canal topics apart from the app's; empty: none
+    test_database: str = "gmall_e2e"
+    test_order_info_topic: str = "gmall_e2e_order_info"
+    test_order_detail_topic: str = "gmall_e2e_order_detail"
+    test_user_info_topic: str = "gmall_e2e_user_info"
+
+    def test_topics(self) -> dict[str, str]:
+        """The test database's captured tables, each with its topic."""
+        return {"order_info": self.test_order_info_topic, "order_detail": self.test_order_detail_topic,
+                "user_info": self.test_user_info_topic}
 
 
 @dataclass(frozen=True)
@@ -178,7 +192,21 @@ def load(config_path: str | None = None, environ: Mapping[str, str] | None = Non
     return config
 
 
+# a database name as Canal matches it (it lower-cases the names it filters and routes)
+_DATABASE = re.compile(r"[a-z0-9_]+")
+
+
 def validate(config: Config) -> Config:
     if config.flink.taskmanagers < 1:
         raise ConfigError(f"flink.taskmanagers: expected at least 1, got {config.flink.taskmanagers}")
+    canal = config.canal
+    if canal.test_database:
+        if not _DATABASE.fullmatch(canal.test_database) or canal.test_database == config.mariadb.source_database:
+            raise ConfigError(f"canal.test_database: {canal.test_database!r} must be lower-case letters, digits and _, "
+                              f"and not the source database {config.mariadb.source_database!r} (empty: none)")
+        topics = {getattr(config.topics, f.name) for f in dataclasses.fields(config.topics)}
+        test_topics = list(canal.test_topics().values())
+        if len(set(test_topics)) < len(test_topics) or topics & set(test_topics):
+            raise ConfigError(f"canal.test_*_topic: {', '.join(test_topics)} must differ from each other and from "
+                              "every topic of [topics], so the test database's changes stay apart")
     return job_config.validate(config)

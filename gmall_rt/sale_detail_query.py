@@ -1,4 +1,5 @@
-"""``gmall-rt sale-detail``: the purchase analysis from the gmall_sale_detail documents.
+"""``gmall-rt sale-detail``: the purchase analysis from the sale-detail documents (the alias
+``elasticsearch.sale_detail_index``, gmall_sale_detail).
 
 For a date and an optional keyword: the number of order lines of that date whose ``sku_name``
 contains the keyword, their share by the user's gender and by age band (under 20, 20-29, 30+, and
@@ -21,7 +22,6 @@ from typing import Any
 
 from gmall_rt.config import Config, ConfigError
 
-ALIAS = "gmall_sale_detail"
 MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 MAX_PAGE_SIZE = 1_000
 SHARE = Decimal("0.0001")
@@ -123,12 +123,12 @@ def summarize(response: dict[str, Any], date: str, keyword: str | None, page: in
                       page=page, size=size, rows=rows)
 
 
-def query(es, date: str, keyword: str | None = None, page: int = 1, size: int = 20) -> SaleDetail:
-    """The analysis of ``date`` (yyyy-MM-dd) for ``keyword`` from the documents behind the alias."""
+def query(es, index: str, date: str, keyword: str | None = None, page: int = 1, size: int = 20) -> SaleDetail:
+    """The analysis of ``date`` (yyyy-MM-dd) for ``keyword`` from the documents behind the alias ``index``."""
     date = parse_date(date)
     check_paging(page, size)
     body = search_body(date, keyword, page, size)
-    response = es.search(index=ALIAS, ignore_unavailable=True, allow_no_indices=True,
+    response = es.search(index=index, ignore_unavailable=True, allow_no_indices=True,
                          **{("from_" if key == "from" else key): value for key, value in body.items()})
     return summarize(response, date, keyword, page, size)
 
@@ -161,7 +161,8 @@ def run(config: Config, args) -> int:
     date = parse_date(args.date)  # checked before any connection is made
     check_paging(args.page, args.size)
     try:
-        result = query(clients.elasticsearch(config), date, args.keyword, args.page, args.size)
+        result = query(clients.elasticsearch(config), config.elasticsearch.sale_detail_index, date, args.keyword,
+                       args.page, args.size)
     except (exceptions.ConnectionError, exceptions.TransportError) as exc:
         raise QueryError(f"Elasticsearch at {config.elasticsearch.url} did not answer the query: "
                          f"{getattr(exc, 'error', exc)}") from None

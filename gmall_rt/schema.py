@@ -3,8 +3,9 @@ create, as the administrator, so the jobs' own accounts need no rights to change
 
 - MariaDB: the report database and its tables (``schema/mariadb``), as ``mariadb.admin_user``;
 - Phoenix: the tables the HBase sinks write in Phoenix's layout (``schema/phoenix``), which also
-  creates their HBase tables;
-- Elasticsearch: the index templates of the jobs' daily indices and aliases (``schema/elasticsearch``).
+  creates their HBase tables, named as the configuration names them (``hbase.dau_table``, ...);
+- Elasticsearch: the index templates of the jobs' daily indices and aliases (``schema/elasticsearch``),
+  each named after its configured family of indices (``elasticsearch.coupon_alert_index``, ...).
 
 Every statement is idempotent (``IF NOT EXISTS``; a template is replaced by its current version),
 so applying it again changes nothing that is already right. ``gmall-rt stack up`` applies it to
@@ -17,7 +18,7 @@ import json
 import re
 from pathlib import Path
 
-from flink_jobs.jobs import statements
+from flink_jobs.jobs import render, statements
 from gmall_rt import clients
 from gmall_rt.config import Config
 
@@ -45,26 +46,38 @@ def apply_report_tables(config: Config) -> list[str]:
     return created
 
 
+def phoenix_statements(config: Config) -> list[str]:
+    """The Phoenix DDL, with the configured table names; each without its closing semicolon, as
+    Phoenix takes a statement."""
+    names = {"hbase_dau_table": config.hbase.dau_table, "hbase_order_info_table": config.hbase.order_info_table}
+    return [stmt for path in sorted(PHOENIX_DIR.glob("*.sql")) for stmt in statements(render(path, names) + ";")]
+
+
 def apply_phoenix_tables(config: Config) -> list[str]:
     created = []
     with clients.phoenix(config) as conn:
         cursor = conn.cursor()
-        for path in sorted(PHOENIX_DIR.glob("*.sql")):
-            # Phoenix takes a statement without its closing semicolon
-            for stmt in statements(path.read_text() + ";"):
-                cursor.execute(stmt)
-                created.append(_created_table(stmt))
+        for stmt in phoenix_statements(config):
+            cursor.execute(stmt)
+            created.append(_created_table(stmt))
         cursor.close()
     return created
 
 
+def index_templates(config: Config) -> dict[str, dict]:
+    """Each index template by name: the name of its family, whose daily indices <name>-<yyyy-MM-dd>
+    it matches and puts behind the alias <name>."""
+    families = {"coupon_alert": config.elasticsearch.coupon_alert_index,
+                "sale_detail": config.elasticsearch.sale_detail_index}
+    return {name: json.loads(render(ELASTICSEARCH_DIR / f"{template}.json", {"index": name}))
+            for template, name in families.items()}
+
+
 def apply_index_templates(config: Config) -> list[str]:
     es = clients.elasticsearch(config)
-    names = []
-    for path in sorted(ELASTICSEARCH_DIR.glob("*.json")):
-        es.indices.put_index_template(name=path.stem, body=json.loads(path.read_text()))
-        names.append(path.stem)
-    return names
+    for name, body in index_templates(config).items():
+        es.indices.put_index_template(name=name, body=body)
+    return list(index_templates(config))
 
 
 class SchemaError(Exception):

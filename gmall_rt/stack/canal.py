@@ -1,5 +1,6 @@
 """Canal in Kafka mode: follows MariaDB's binlog and publishes every change of the captured gmall
-tables as flatMessage JSON to one Kafka topic per table."""
+tables as flatMessage JSON to one Kafka topic per table: the source database's, and those of the
+test database beside it (``canal.test_database``), to topics of their own."""
 
 from __future__ import annotations
 
@@ -37,10 +38,14 @@ class Canal(Service):
     def conf_dir(self) -> Path:
         return self.home / "conf"
 
-    # captured tables and the topic each one is published to
-    def routes(self) -> dict[str, str]:
-        topics = self.config.topics
-        return {"order_info": topics.order_info, "order_detail": topics.order_detail, "user_info": topics.user_info}
+    def routes(self) -> dict[tuple[str, str], str]:
+        """Each captured table, as (database, table), and the topic it is published to."""
+        topics, canal = self.config.topics, self.config.canal
+        source = {"order_info": topics.order_info, "order_detail": topics.order_detail, "user_info": topics.user_info}
+        routes = {(self.config.mariadb.source_database, table): topic for table, topic in source.items()}
+        if canal.test_database:
+            routes |= {(canal.test_database, table): topic for table, topic in canal.test_topics().items()}
+        return routes
 
     def ports(self) -> dict[str, int]:
         return {}
@@ -60,7 +65,7 @@ class Canal(Service):
 
     def prepare(self) -> None:
         super().prepare()
-        canal, kafka, db = self.config.canal, self.config.kafka, self.config.mariadb
+        canal, kafka = self.config.canal, self.config.kafka
         instance_dir = self.conf_dir / canal.destination
         (self.conf_dir / "spring").mkdir(parents=True, exist_ok=True)
         instance_dir.mkdir(parents=True, exist_ok=True)
@@ -119,11 +124,19 @@ class Canal(Service):
             "canal.mq.compressionType": "none",
             "canal.mq.acks": "all",
         }))
-        database = db.source_database
-        routes = self.routes()
         instance = instance_dir / "instance.properties"
         instance.touch(mode=0o600)
-        instance.write_text(_properties({
+        instance.write_text(_properties(self.instance_properties()))
+
+    def instance_properties(self) -> dict[str, object]:
+        """The instance's properties: where the binlog is, which tables it captures, and to which
+        topics and partitions their changes go."""
+        canal, db = self.config.canal, self.config.mariadb
+        routes = self.routes()
+        databases = {}
+        for database, table in routes:
+            databases.setdefault(database, []).append(table)
+        return {
             "canal.instance.mysql.slaveId": canal.slave_id,
             "canal.instance.gtidon": "false",
             "canal.instance.master.address": f"{db.host}:{db.port}",
@@ -136,16 +149,20 @@ class Canal(Service):
             "canal.instance.dbPassword": canal.password,
             "canal.instance.connectionCharset": "UTF-8",
             "canal.instance.enableDruid": "false",
-            "canal.instance.filter.regex": f"{database}\\.({'|'.join(routes)})",
+            # a comma-separated list of regular expressions, each matched against the whole of
+            # <database>.<table> in lower case
+            "canal.instance.filter.regex": ",".join(
+                f"{database}\\.({'|'.join(tables)})" for database, tables in databases.items()),
             "canal.instance.filter.black.regex": "",
             "canal.mq.topic": self.config.topics.canal_unrouted,
-            "canal.mq.dynamicTopic": ",".join(f"{topic}:{database}.{table}" for table, topic in routes.items()),
+            "canal.mq.dynamicTopic": ",".join(
+                f"{topic}:{database}.{table}" for (database, table), topic in routes.items()),
             "canal.mq.partition": 0,
             # each table's changes spread over the topics' partitions by primary key, so the
             # changes of one row stay in order
             "canal.mq.partitionsNum": self.config.kafka.partitions,
-            "canal.mq.partitionHash": ",".join(f"{database}\\.{table}:id" for table in routes),
-        }))
+            "canal.mq.partitionHash": ",".join(f"{database}\\.{table}:id" for database, table in routes),
+        }
 
     def probe(self) -> str | None:
         """Healthy when Canal holds a binlog dump connection to MariaDB as its own user."""

@@ -110,13 +110,14 @@ class MariaDB(Service):
             zones = subprocess.run([_tool("mariadb-tzinfo-to-sql"), "--skip-write-binlog", "/usr/share/zoneinfo"],
                                    capture_output=True, text=True, check=True).stdout
             self.admin_sql(zones, database="mysql")
-        self.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{cfg.source_database}` DEFAULT CHARACTER SET utf8mb4")
-        self.admin_sql(SOURCE_TABLES_FILE.read_text(), database=cfg.source_database)
+        # the tables first: a right on a table can only be granted once it exists
+        for database in self.source_databases():
+            self.create_source_tables(database)
         # the report database and its tables are `gmall-rt schema apply`'s, as the admin account
         self.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{cfg.report_database}` DEFAULT CHARACTER SET utf8mb4")
         statements = []
         for user, password, grants in self.accounts():
-            account = f"{_sql_string(user)}@{_sql_string(cfg.host)}"
+            account = self.account(user)
             # an account of an older stack took any host: only the loopback address is kept
             statements += [f"DROP USER IF EXISTS {_sql_string(user)}@'%'",
                            f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {_sql_string(password)}",
@@ -126,18 +127,48 @@ class MariaDB(Service):
             statements += [f"GRANT {rights} ON {target} TO {account}" for rights, target in grants]
         self.admin_sql(";\n".join(statements) + ";\nFLUSH PRIVILEGES;")
 
+    def source_databases(self) -> list[str]:
+        """The app's source database, and the test database beside it (canal.test_database), if any."""
+        return [self.config.mariadb.source_database, *filter(None, [self.config.canal.test_database])]
+
+    def create_source_tables(self, database: str) -> None:
+        """The database and the app's business tables in it, where they are missing."""
+        self.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{database}` DEFAULT CHARACTER SET utf8mb4")
+        self.admin_sql(SOURCE_TABLES_FILE.read_text(), database=database)
+
+    def account(self, user: str) -> str:
+        """``user``'s account: at the loopback address MariaDB listens on."""
+        return f"{_sql_string(user)}@{_sql_string(self.config.mariadb.host)}"
+
+    def report_grants(self) -> list[str]:
+        """GRANT statements giving each account its rights on the report database: for one made
+        while the stack runs (a benchmark's, a test run's), its accounts already made."""
+        report = f"`{self.config.mariadb.report_database}`.*"
+        return [f"GRANT {rights} ON {target} TO {self.account(user)}"
+                for user, _password, grants in self.accounts() for rights, target in grants if target == report]
+
+    def drop_database(self, database: str) -> None:
+        """Drop ``database`` and every account's rights on it: MariaDB keeps the rights on a
+        database that is gone, and a new database of that name would have them."""
+        holders = self.admin_sql(f"SELECT User, Host FROM mysql.db WHERE Db = {_sql_string(database)}")
+        revokes = [f"REVOKE ALL PRIVILEGES ON `{database}`.* FROM {_sql_string(user)}@{_sql_string(host)};\n"
+                   for user, host in (line.split("\t") for line in holders.splitlines())]
+        self.admin_sql("".join(revokes) + f"DROP DATABASE IF EXISTS `{database}`;\n")
+
     def accounts(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """Each account the stack keeps: user, password and its grants (rights, on what), the
-        least each one's work needs. All are bound to the loopback address MariaDB listens on."""
+        least each one's work needs, on each source database alike. All are bound to the loopback
+        address MariaDB listens on (:meth:`account`)."""
         cfg, canal = self.config.mariadb, self.config.canal
-        report, source = f"`{cfg.report_database}`.*", f"`{cfg.source_database}`.*"
+        report, sources = f"`{cfg.report_database}`.*", self.source_databases()
         return [
             (cfg.admin_user, cfg.admin_password, [("ALL PRIVILEGES", report)]),
             (cfg.user, cfg.password, [("SELECT, INSERT, UPDATE, DELETE", report),
-                                      ("SELECT", f"`{cfg.source_database}`.`user_info`")]),
+                                      *[("SELECT", f"`{source}`.`user_info`") for source in sources]]),
             (cfg.reader_user, cfg.reader_password, [("SELECT", report)]),
-            (cfg.source_user, cfg.source_password, [("SELECT, INSERT, UPDATE, DELETE", source)]),
+            (cfg.source_user, cfg.source_password,
+             [("SELECT, INSERT, UPDATE, DELETE", f"`{source}`.*") for source in sources]),
             # replication reads every database's binlog: those rights exist only server-wide
             (canal.user, canal.password, [("REPLICATION SLAVE, REPLICATION CLIENT, SLAVE MONITOR, BINLOG MONITOR",
-                                           "*.*"), ("SELECT", source)]),
+                                           "*.*"), *[("SELECT", f"`{source}`.*") for source in sources]]),
         ]

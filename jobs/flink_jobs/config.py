@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,12 +63,19 @@ class RedisConfig:
     host: str = "127.0.0.1"
     port: int = 6379
     password: str = ""
+    # the user dimension is the hashes <prefix><id>: the user-dim job writes them, the sale-detail
+    # job's look-up reads them
+    user_key_prefix: str = "user:"
 
 
 @dataclass(frozen=True)
 class ElasticsearchConfig:
     host: str = "127.0.0.1"
     port: int = 9200
+    # families of daily indices <name>-<yyyy-MM-dd>, each behind the alias <name>, from the index
+    # template <name> (gmall_rt/schema/elasticsearch)
+    coupon_alert_index: str = "gmall_coupon_alert"
+    sale_detail_index: str = "gmall_sale_detail"
 
     @property
     def url(self) -> str:
@@ -78,6 +86,10 @@ class ElasticsearchConfig:
 class HBaseConfig:
     zookeeper_host: str = "127.0.0.1"
     zookeeper_port: int = 2181
+    # the tables the DAU and GMV jobs write, in Phoenix's layout (gmall_rt/schema/phoenix): upper
+    # case, as Phoenix names an unquoted table, so HBase and Phoenix name the same table
+    dau_table: str = "GMALL_DAU"
+    order_info_table: str = "GMALL_ORDER_INFO"
 
     @property
     def zookeeper_quorum(self) -> str:
@@ -138,6 +150,11 @@ class TimeConfig:
 
 @dataclass(frozen=True)
 class JobsConfig:
+    # every job's name begins with it: its Flink pipeline name <prefix>-<job>, which is also its
+    # Kafka consumer groups' and transactional ids' prefix, so jobs of two environments (or a test
+    # run's) on one Kafka and one Flink cluster neither share offsets nor fence each other's
+    # transactions
+    name_prefix: str = "gmall"
     # how long a job keeps the state of a key it has not seen since (0: for ever). DAU keys are
     # (day, device) and never change once the day is over; orders can change at any time.
     dau_state_ttl_h: int = 48
@@ -231,8 +248,17 @@ def load(config_path: str | None = None, environ: Mapping[str, str] | None = Non
     return validate(apply_layer(config, environment_layer(config, environ), "environment"))
 
 
+# a table name Phoenix keeps as it is written: unquoted, so upper case
+_PHOENIX_TABLE = re.compile(r"[A-Z][A-Z0-9_]*")
+# an index family: a name Elasticsearch takes (lower case), without '-', so that the daily indices
+# <name>-* of two families never match each other's template
+_INDEX_FAMILY = re.compile(r"[a-z0-9][a-z0-9_]*")
+# a Flink pipeline name, Kafka consumer group and transactional id prefix alike
+_NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
 def validate(config: AnyConfig) -> AnyConfig:
-    """The rules between keys that no single key's type says."""
+    """The rules between keys that no single key's type says, and the forms names must have."""
     if config.kafka.partitions < 1:
         raise ConfigError(f"kafka.partitions: expected at least 1, got {config.kafka.partitions}")
     if config.flink.parallelism < 0:
@@ -242,4 +268,22 @@ def validate(config: AnyConfig) -> AnyConfig:
             f"time.max_future_s ({config.time.max_future_s}) must be above 0 and below time.allowed_lateness_s "
             f"({config.time.allowed_lateness_s}): a log early by more than the allowed lateness would make the "
             "logs of correct clocks late")
+    for key in ("dau_table", "order_info_table"):
+        name = getattr(config.hbase, key)
+        if not _PHOENIX_TABLE.fullmatch(name):
+            raise ConfigError(f"hbase.{key}: {name!r} is not an upper-case name (letters, digits, _): Phoenix "
+                              "upper-cases an unquoted name, so only such a name is the same table in HBase and Phoenix")
+    families = (config.elasticsearch.coupon_alert_index, config.elasticsearch.sale_detail_index)
+    for key, name in zip(("coupon_alert_index", "sale_detail_index"), families):
+        if not _INDEX_FAMILY.fullmatch(name):
+            raise ConfigError(f"elasticsearch.{key}: {name!r} is not lower-case letters, digits and _ (no '-': the "
+                              "daily indices are <name>-<yyyy-MM-dd>)")
+    if families[0] == families[1]:
+        raise ConfigError(f"elasticsearch.coupon_alert_index and sale_detail_index are both {families[0]!r}; "
+                          "give each family its own name")
+    if not _NAME_PREFIX.fullmatch(config.jobs.name_prefix):
+        raise ConfigError(f"jobs.name_prefix: {config.jobs.name_prefix!r} is not letters, digits, '_' and '-', "
+                          "beginning with a letter or digit")
+    if not config.redis.user_key_prefix:
+        raise ConfigError("redis.user_key_prefix is empty: the user hashes need a prefix of their own, e.g. 'user:'")
     return config

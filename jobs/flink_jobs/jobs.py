@@ -56,9 +56,10 @@ class Job:
     def module(self) -> str:
         return f"flink_jobs.{self.name.replace('-', '_')}"
 
-    @property
-    def pipeline_name(self) -> str:
-        return f"gmall-{self.name}"
+    def pipeline_name(self, config: Config) -> str:
+        """The job's name in Flink (``jobs.name_prefix``), and its Kafka consumer groups' and
+        transactional ids' prefix."""
+        return f"{config.jobs.name_prefix}-{self.name}"
 
 
 JOB_NAMES = ("dau", "gmv", "alert", "user-dim", "sale-detail")
@@ -77,13 +78,13 @@ def get(name: str) -> Job:
 
 def sql_parameters(config: Config, job: Job) -> dict[str, str]:
     """Every ``{{ name }}`` the SQL files may use, from the configuration and the job."""
-    topics, mariadb = config.topics, config.mariadb
+    topics, mariadb, pipeline_name = config.topics, config.mariadb, job.pipeline_name(config)
     return {
         "kafka_bootstrap_servers": config.kafka.bootstrap_servers,
         "kafka_startup_mode": config.kafka.startup_mode,
-        "pipeline_name": job.pipeline_name,
-        "group_id": job.pipeline_name,
-        "transactional_id_prefix": f"{job.pipeline_name}-dead-letters",
+        "pipeline_name": pipeline_name,
+        "group_id": pipeline_name,
+        "transactional_id_prefix": f"{pipeline_name}-dead-letters",
         "topic_start": topics.start,
         "topic_event": topics.event,
         "topic_order_info": topics.order_info,
@@ -101,8 +102,13 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
         "redis_host": config.redis.host,
         "redis_port": str(config.redis.port),
         "redis_password": config.redis.password,
+        "redis_user_key_prefix": config.redis.user_key_prefix,
         "hbase_zookeeper_quorum": config.hbase.zookeeper_quorum,
+        "hbase_dau_table": config.hbase.dau_table,
+        "hbase_order_info_table": config.hbase.order_info_table,
         "elasticsearch_url": config.elasticsearch.url,
+        "elasticsearch_coupon_alert_index": config.elasticsearch.coupon_alert_index,
+        "elasticsearch_sale_detail_index": config.elasticsearch.sale_detail_index,
         **job.sql_parameters(config),
     }
 
@@ -155,7 +161,7 @@ def job_settings(config: Config, job: Job) -> dict[str, str]:
     """Exactly-once by default: checkpoints with RocksDB state, offsets in the checkpoints, kept on
     cancellation so a job can be restarted from its latest one."""
     settings = {
-        "pipeline.name": job.pipeline_name,
+        "pipeline.name": job.pipeline_name(config),
         "table.local-time-zone": config.time.zone,
         "execution.checkpointing.interval": f"{config.flink.checkpoint_interval_ms} ms",
         "execution.checkpointing.mode": "EXACTLY_ONCE",
@@ -180,13 +186,18 @@ def job_settings(config: Config, job: Job) -> dict[str, str]:
     return settings
 
 
-def local_checkpoints(config: Config, job: Job) -> Path:
-    """The folder of the job's checkpoints, when flink.checkpoint_dir is on this machine."""
+def local_checkpoint_dir(config: Config) -> Path:
+    """flink.checkpoint_dir, when it is on this machine: a folder of each job's checkpoints."""
     root = config.flink.checkpoint_dir
     if not root.startswith("file:"):
         raise ConfigError(f"--restore latest looks only in a local checkpoint directory, not {root!r}; "
                           "give the checkpoint's path instead")
-    return Path(root.removeprefix("file://").removeprefix("file:")) / job.name
+    return Path(root.removeprefix("file://").removeprefix("file:"))
+
+
+def local_checkpoints(config: Config, job: Job) -> Path:
+    """The folder of the job's checkpoints, when flink.checkpoint_dir is on this machine."""
+    return local_checkpoint_dir(config) / job.name
 
 
 def latest_checkpoint(config: Config, job: Job) -> str | None:
@@ -252,11 +263,12 @@ def main(job_name: str, argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--detached", action="store_true", help="return once the job is submitted")
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
-        result = submit(config_module.load(args.config), job, args.restore)
-        print(f"{job.pipeline_name}: submitted as {result.get_job_client().get_job_id()}", flush=True)
+        config = config_module.load(args.config)
+        result = submit(config, job, args.restore)
+        print(f"{job.pipeline_name(config)}: submitted as {result.get_job_client().get_job_id()}", flush=True)
         if not args.detached:
             result.wait()
     except ConfigError as exc:
-        print(f"{job.pipeline_name}: error: {exc}", file=sys.stderr)
+        print(f"{job.module}: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -27,7 +27,7 @@ def java_functions(config: Config) -> dict:
 
     redis, mariadb = config.redis, mariadb_settings(config)
     lookup_user = get_gateway().jvm.com.gmall.realtime.udf.UserLookup(
-        redis.host, redis.port, redis.password,
+        redis.host, redis.port, redis.password, redis.user_key_prefix,
         mariadb["host"], mariadb["port"], mariadb["user"], mariadb["password"], mariadb["database"])
     return {"lookup_user": lookup_user}
 

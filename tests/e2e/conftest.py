@@ -260,7 +260,7 @@ def fresh_inputs(config) -> None:
 
 def cancel_running(config, job_list) -> None:
     for job in job_list:
-        for status in flink_rest.active_jobs(config, job.pipeline_name):
+        for status in flink_rest.active_jobs(config, job.pipeline_name(config)):
             flink_rest.cancel(config, status.job_id)
 
 
@@ -465,7 +465,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         wait_for(lambda: not checkpoint_in_progress(config, restored_ids[:1]), "a moment between checkpoints",
                  limit_s=60, poll_s=0.02)
         recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 2)))
-        report(f"e2e: TaskManager 2 killed between two checkpoints of {job_list[0].pipeline_name}, "
+        report(f"e2e: TaskManager 2 killed between two checkpoints of {job_list[0].pipeline_name(config)}, "
                f"recovered in {recovery_s[-1]:.1f} s, "
                f"{time.monotonic() - mock_started:.0f} s into the input")
 

@@ -235,7 +235,7 @@ def test_killed_and_restored_the_jobs_write_exactly_the_oracles_documents(run):
         for keyword in [None, "小米", "大米", "笔记本电脑", '"持久"', "*", "Redmi", "Red", "redmi", "O'Neill", "(M)",
                         "100%", "不存在"]:
             summary = oracle.sale_summary(want, day, keyword)
-            result = sale_detail_query.query(es, day, keyword, page=1, size=1000)
+            result = sale_detail_query.query(es, config.elasticsearch.sale_detail_index, day, keyword, page=1, size=1000)
             assert (result.total, result.gender_share, result.age_band_share) == (
                 summary.total, summary.gender_share, summary.age_band_share), (day, keyword)
             assert [str(row["order_detail_id"]) for row in result.rows] == summary.order_detail_ids[:1000]

@@ -29,18 +29,24 @@ def rights(text):
     return frozenset(right.strip() for right in text.split(","))
 
 
+def source_databases(config):
+    """The app's source database and the test database beside it (canal.test_database), if any:
+    each account has the same rights on both."""
+    return [config.mariadb.source_database, *filter(None, [config.canal.test_database])]
+
+
 def expected_grants(config):
     db = config.mariadb
-    report, source = f"{db.report_database}.*", f"{db.source_database}.*"
+    report, sources = f"{db.report_database}.*", source_databases(config)
     return {
         db.admin_user: {(rights("ALL PRIVILEGES"), report)},
         db.user: {(rights("SELECT, INSERT, UPDATE, DELETE"), report),
-                  (rights("SELECT"), f"{db.source_database}.user_info")},
+                  *{(rights("SELECT"), f"{source}.user_info") for source in sources}},
         db.reader_user: {(rights("SELECT"), report)},
-        db.source_user: {(rights("SELECT, INSERT, UPDATE, DELETE"), source)},
+        db.source_user: {(rights("SELECT, INSERT, UPDATE, DELETE"), f"{source}.*") for source in sources},
         # MariaDB 10.11 names REPLICATION CLIENT BINLOG MONITOR
         config.canal.user: {(rights("REPLICATION SLAVE, SLAVE MONITOR, BINLOG MONITOR"), "*.*"),
-                            (rights("SELECT"), source)},
+                            *{(rights("SELECT"), f"{source}.*") for source in sources}},
     }
 
 
@@ -65,14 +71,19 @@ def connect(config, user, password, database):
 @pytest.mark.parametrize("who, database, statement", [
     ("jobs", "report", "CREATE TABLE no_ddl_for_jobs (x INT)"),
     ("jobs", "source", "SELECT COUNT(*) FROM order_info"),
+    ("jobs", "test", "SELECT COUNT(*) FROM order_info"),
     ("reader", "report", "DELETE FROM dau_hour"),
+    ("reader", "test", "SELECT COUNT(*) FROM user_info"),
     ("app", "report", "SELECT COUNT(*) FROM dau_hour"),
+    ("app", "test", "DROP TABLE order_info"),
 ])
 def test_an_account_is_refused_what_is_not_its_work(config, stack, who, database, statement):
     db = config.mariadb
+    if database == "test" and not config.canal.test_database:
+        pytest.skip("no test database (canal.test_database) configured")
     user, password = {"jobs": (db.user, db.password), "reader": (db.reader_user, db.reader_password),
                       "app": (db.source_user, db.source_password)}[who]
-    name = {"report": db.report_database, "source": db.source_database}[database]
+    name = {"report": db.report_database, "source": db.source_database, "test": config.canal.test_database}[database]
     # refused at USE when the account has no right in the database at all, else at the statement
     try:
         connection = connect(config, user, password, None)

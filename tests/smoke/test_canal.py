@@ -1,10 +1,13 @@
 """Canal captures gmall.order_info changes into Kafka as flatMessage JSON, and Flink's canal-json
-format reads them back as a changelog: +I, then -U/+U, then -D."""
+format reads them back as a changelog: +I, then -U/+U, then -D. The test database's changes go to
+topics of their own."""
 
+import dataclasses
 import json
 import random
 import time
 
+import pytest
 from confluent_kafka import Consumer, TopicPartition
 from pyflink.common import RowKind
 
@@ -80,3 +83,26 @@ def test_insert_update_delete_arrive_as_flat_messages_and_read_back_as_changelog
         (RowKind.UPDATE_AFTER, "88.80", "1002"),
         (RowKind.DELETE, "88.80", "1002"),
     ]
+
+
+def test_the_test_databases_changes_go_to_its_own_topics_only(config, stack):
+    """canal.test_database is captured beside the source database, each table to a topic of its
+    own (testkit.isolation runs the e2e on it): none of its changes reaches the app's topics."""
+    canal = config.canal
+    if not canal.test_database:
+        pytest.skip("no test database (canal.test_database) configured")
+    test_topic, app_topic = canal.test_order_info_topic, config.topics.order_info
+    start = {topic: Kafka(config).end_offsets(topic) for topic in (test_topic, app_topic)}
+    order_id = random.randint(10**15, 10**16)
+    in_test_database = dataclasses.replace(
+        config, mariadb=dataclasses.replace(config.mariadb, source_database=canal.test_database))
+    with clients.mariadb_source(in_test_database) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO order_info (id, total_amount, order_status, create_time)"
+                    " VALUES (%s, 1.00, '1001', '2026-11-20 00:00:00')", (order_id,))
+        cur.execute("DELETE FROM order_info WHERE id = %s", (order_id,))
+
+    messages = _messages_about(config, test_topic, start[test_topic], order_id, wanted=2)
+    assert [(m["database"], m["table"], m["type"]) for m in messages] == [
+        (canal.test_database, "order_info", "INSERT"), (canal.test_database, "order_info", "DELETE")]
+    # the app's topic, read after the test topic had both: Canal had sent them by then
+    assert _messages_about(config, app_topic, start[app_topic], order_id, wanted=1, timeout_s=5) == []

@@ -43,6 +43,11 @@ def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
         ("[kafka]\npartitions = 0\n", "kafka.partitions: expected at least 1"),
         ("[flink]\nparallelism = -1\n", "flink.parallelism: expected 0"),
         ("[time]\nmax_future_s = 300\n", r"time.max_future_s \(300\) must be above 0 and below time.allowed_lateness_s"),
+        ("[hbase]\ndau_table = 'gmall_dau'\n", "hbase.dau_table: 'gmall_dau' is not an upper-case name"),
+        ("[elasticsearch]\nsale_detail_index = 'Sale-Detail'\n", "elasticsearch.sale_detail_index: 'Sale-Detail' is not"),
+        ("[elasticsearch]\ncoupon_alert_index = 'gmall_sale_detail'\n", "are both 'gmall_sale_detail'"),
+        ("[redis]\nuser_key_prefix = ''\n", "redis.user_key_prefix is empty"),
+        ("[jobs]\nname_prefix = 'gmall rt'\n", "jobs.name_prefix: 'gmall rt' is not letters"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path, toml, message):

@@ -12,6 +12,9 @@ from gmall_rt import sale_detail_query
 from testkit import oracle
 from gmall_rt.sale_detail_query import QueryError
 
+# the alias the documents are searched under (elasticsearch.sale_detail_index)
+INDEX = "sale_detail_under_test"
+
 
 class FakeElasticsearch:
     """Answers a search over ``docs`` the way Elasticsearch does for the request the module sends:
@@ -93,7 +96,7 @@ KEYWORDS = [None, "", "小米", "大米", '"持久"', "*", "?", "100%", "O'Neill
 def test_the_analysis_is_the_oracles_for_any_keyword(keyword):
     docs = docs_for()
     es = FakeElasticsearch(docs)
-    result = sale_detail_query.query(es, "2026-11-20", keyword, page=1, size=1000)
+    result = sale_detail_query.query(es, INDEX, "2026-11-20", keyword, page=1, size=1000)
     want = oracle.sale_summary(docs, "2026-11-20", keyword)
     assert result.total == want.total
     assert result.gender_share == want.gender_share
@@ -103,9 +106,9 @@ def test_the_analysis_is_the_oracles_for_any_keyword(keyword):
 
 def test_the_keyword_is_only_ever_a_literal_wildcard_value():
     es = FakeElasticsearch({})
-    sale_detail_query.query(es, "2026-11-20", 'a"b*c?d\\e OR f:*', page=2, size=10)
+    sale_detail_query.query(es, INDEX, "2026-11-20", 'a"b*c?d\\e OR f:*', page=2, size=10)
     index, request = es.requests[0]
-    assert index == "gmall_sale_detail"
+    assert index == INDEX
     assert request["query"]["bool"]["filter"] == [
         {"term": {"dt": "2026-11-20"}},
         {"wildcard": {"sku_name.raw": {"value": '*a"b\\*c\\?d\\\\e OR f:\\**'}}},
@@ -119,7 +122,7 @@ def test_rows_are_paged_in_order_detail_id_order():
     docs = docs_for()
     es = FakeElasticsearch(docs)
     want = oracle.sale_summary(docs, "2026-11-20", None).order_detail_ids
-    pages = [sale_detail_query.query(es, "2026-11-20", None, page=p, size=7) for p in range(1, 10)]
+    pages = [sale_detail_query.query(es, INDEX, "2026-11-20", None, page=p, size=7) for p in range(1, 10)]
     assert [str(row["order_detail_id"]) for page in pages for row in page.rows] == want
 
 
@@ -127,7 +130,7 @@ def test_rows_are_paged_in_order_detail_id_order():
                                        (29, "20-29"), (30, "30+"), (101, "30+")])
 def test_age_bands_are_the_oracles(age, band):
     docs = {"1": dict(docs_for()["1"], dt="2026-11-20", user_age=age)}
-    result = sale_detail_query.query(FakeElasticsearch(docs), "2026-11-20")
+    result = sale_detail_query.query(FakeElasticsearch(docs), INDEX, "2026-11-20")
     assert result.age_band_share == {band: Decimal("1.0000")} == oracle.sale_summary(docs, "2026-11-20", None).age_band_share
     assert band == oracle.age_band(age)
 

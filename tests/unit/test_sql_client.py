@@ -61,7 +61,7 @@ def test_the_init_script_sets_the_session_and_creates_the_functions(client_confi
 
 
 def test_kafka_tables_are_read_from_the_start_under_the_clients_own_group(client_config):
-    job_groups = {jobs.get(name).pipeline_name for name in jobs.JOB_NAMES}
+    job_groups = {jobs.get(name).pipeline_name(client_config) for name in jobs.JOB_NAMES}
     kafka = [options(stmt) for stmt in sql_client.table_statements(client_config)
              if options(stmt).get("connector") == "kafka"]
     assert kafka

@@ -1,5 +1,5 @@
--- One row per business day and device: the device's first start log of that day.
-CREATE TABLE IF NOT EXISTS GMALL_DAU (
+-- One row per business day and device: the device's first start log of that day (hbase.dau_table).
+CREATE TABLE IF NOT EXISTS {{ hbase_dau_table }} (
   LOGDATE   VARCHAR NOT NULL,
   MID       VARCHAR NOT NULL,
   F.UID     VARCHAR,

@@ -1,5 +1,6 @@
--- One row per order as it is now (a deleted order has no row), the consignee's phone masked.
-CREATE TABLE IF NOT EXISTS GMALL_ORDER_INFO (
+-- One row per order as it is now (a deleted order has no row), the consignee's phone masked
+-- (hbase.order_info_table).
+CREATE TABLE IF NOT EXISTS {{ hbase_order_info_table }} (
   ID                 BIGINT NOT NULL PRIMARY KEY,
   F.CONSIGNEE        VARCHAR,
   F.CONSIGNEE_TEL    VARCHAR,

@@ -1,6 +1,7 @@
--- Coupon risk alerts in Elasticsearch: daily indices gmall_coupon_alert-<yyyy-MM-dd> (the window
--- end's local date) behind the alias gmall_coupon_alert, both from the index template
--- gmall_rt/schema/elasticsearch/gmall_coupon_alert.json. The document id is the primary key
+-- Coupon risk alerts in Elasticsearch: daily indices <name>-<yyyy-MM-dd> (the window end's local
+-- date) behind the alias <name>, both from the index template <name> made of
+-- gmall_rt/schema/elasticsearch/coupon_alert.json; <name> is elasticsearch.coupon_alert_index,
+-- gmall_coupon_alert. The document id is the primary key
 -- <mid>_<yyyy-MM-dd_HH:mm>, so a window written again after a restart overwrites its document:
 -- at-least-once delivery (every pending request flushed before a checkpoint completes) with
 -- idempotent ids gives exactly-once documents. ('elasticsearch-7' in the SQL connector bundle
@@ -21,7 +22,7 @@ CREATE TABLE coupon_alert_sink (
 ) WITH (
   'connector' = 'elasticsearch-7',
   'hosts' = '{{ elasticsearch_url }}',
-  'index' = 'gmall_coupon_alert-{window_end|yyyy-MM-dd}',
+  'index' = '{{ elasticsearch_coupon_alert_index }}-{window_end|yyyy-MM-dd}',
   'sink.flush-on-checkpoint' = 'true',
   'format' = 'json',
   'json.timestamp-format.standard' = 'SQL'

@@ -1,4 +1,4 @@
--- HBase table GMALL_ORDER_INFO, laid out as the Phoenix table of
+-- HBase table hbase.order_info_table (GMALL_ORDER_INFO), laid out as the Phoenix table of
 -- gmall_rt/schema/phoenix/gmall_order_info.sql: the row key and every non-text column are in Phoenix's
 -- encoding (to_phoenix); `_0` is the empty cell Phoenix expects in every row.
 -- Every write of an order carries one cell version, its create_time: an update overwrites the
@@ -22,7 +22,7 @@ CREATE TABLE gmall_order_info_sink (
   cell_version TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'
 ) WITH (
   'connector' = 'hbase-2.2',
-  'table-name' = 'GMALL_ORDER_INFO',
+  'table-name' = '{{ hbase_order_info_table }}',
   'zookeeper.quorum' = '{{ hbase_zookeeper_quorum }}',
   'null-string-literal' = '',
   'sink.buffer-flush.interval' = '1s'

@@ -10,17 +10,18 @@ import com.gmall.realtime.redis.RedisConnections;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
-/** Users from the Redis hashes {@code user:<id>} the user-dim job keeps. */
+/** Users from the Redis hashes {@code <keyPrefix><id>} ({@code user:<id>}) the user-dim job keeps. */
 final class RedisUsers implements UserLookup.UserStore {
 
-    private static final String KEY_PREFIX = "user:";
     private static final String[] ID_AND_FIELDS =
             Stream.concat(Stream.of("id"), UserLookup.FIELDS.stream()).toArray(String[]::new);
 
     private final RedisClient client;
+    private final String keyPrefix;
 
-    RedisUsers(String host, int port, String password) {
+    RedisUsers(String host, int port, String password, String keyPrefix) {
         client = RedisConnections.open(host, port, password);
+        this.keyPrefix = keyPrefix;
     }
 
     @Override
@@ -43,7 +44,7 @@ final class RedisUsers implements UserLookup.UserStore {
     }
 
     private List<String> read(long userId) {
-        return client.hmget(KEY_PREFIX + userId, ID_AND_FIELDS);
+        return client.hmget(keyPrefix + userId, ID_AND_FIELDS);
     }
 
     @Override

@@ -16,18 +16,20 @@ import org.apache.flink.table.functions.ScalarFunction;
  * as JSON {@code {"gender":..,"birthday":..,"user_level":..}}.
  *
  * <p>The job takes the users it has seen from user_info's changelog itself ({@code known} true:
- * NULL, no look-up). Any other user is read from the Redis hash {@code user:<id>} the user-dim job
- * keeps or, for a user not (yet) there, from MariaDB's user_info, so that a line is never left
- * without its user; NULL when the user exists in neither, or {@code user_id} is NULL. Users found
- * are cached for {@link #CACHE_TTL_S} seconds (at most {@link #CACHE_SIZE}, the oldest evicted
- * first); users not found are not, so one inserted meanwhile is found on the next line. The cache
- * can keep a user that long because a change of the user reaches the job through user_info's
- * changelog too, and from then on the job knows the user and does not look it up. (With 5 s, a
- * third of the look-ups of 20,000 users at 4,500 lines/s went to Redis, one round trip each.)
+ * NULL, no look-up). Any other user is read from the Redis hash {@code <prefix><id>} (e.g.
+ * {@code user:<id>}) the user-dim job keeps or, for a user not (yet) there, from MariaDB's user_info,
+ * so that a line is never left without its user; NULL when the user exists in neither, or
+ * {@code user_id} is NULL. Users found are cached for {@link #CACHE_TTL_S} seconds (at most
+ * {@link #CACHE_SIZE}, the oldest evicted first); users not found are not, so one inserted meanwhile
+ * is found on the next line. The cache can keep a user that long because a change of the user
+ * reaches the job through user_info's changelog too, and from then on the job knows the user and
+ * does not look it up. (With 5 s, a third of the look-ups of 20,000 users at 4,500 lines/s went to
+ * Redis, one round trip each.)
  *
- * <p>The connection settings come through the constructor, from the job's configuration, so that
- * no password is in SQL text or job parameters: the instance is registered from the job's client
- * and serialized into the job; the clients are opened on the task, in {@link #open}. Declared
+ * <p>The connection settings and the hashes' key prefix (the one the user-dim job writes with) come
+ * through the constructor, from the job's configuration, so that no password is in SQL text or job
+ * parameters: the instance is registered from the job's client and serialized into the job; the
+ * clients are opened on the task, in {@link #open}. Declared
  * non-deterministic, as Redis changes under it: the planner then calls it once per row.
  */
 public class UserLookup extends ScalarFunction {
@@ -41,6 +43,7 @@ public class UserLookup extends ScalarFunction {
     private final String redisHost;
     private final int redisPort;
     private final String redisPassword;
+    private final String redisKeyPrefix;
     private final String mariadbUrl;
     private final String mariadbUser;
     private final String mariadbPassword;
@@ -49,11 +52,12 @@ public class UserLookup extends ScalarFunction {
     private transient UserStore mariadb;
     private transient FoundUsers found;
 
-    public UserLookup(String redisHost, int redisPort, String redisPassword, String mariadbHost, int mariadbPort,
-            String mariadbUser, String mariadbPassword, String mariadbDatabase) {
+    public UserLookup(String redisHost, int redisPort, String redisPassword, String redisKeyPrefix,
+            String mariadbHost, int mariadbPort, String mariadbUser, String mariadbPassword, String mariadbDatabase) {
         this.redisHost = redisHost;
         this.redisPort = redisPort;
         this.redisPassword = redisPassword;
+        this.redisKeyPrefix = redisKeyPrefix;
         this.mariadbUrl = "jdbc:mysql://" + mariadbHost + ":" + mariadbPort + "/" + mariadbDatabase
                 + "?connectTimeout=10000&socketTimeout=30000";
         this.mariadbUser = mariadbUser;
@@ -62,7 +66,7 @@ public class UserLookup extends ScalarFunction {
 
     @Override
     public void open(FunctionContext context) {
-        open(new RedisUsers(redisHost, redisPort, redisPassword),
+        open(new RedisUsers(redisHost, redisPort, redisPassword, redisKeyPrefix),
                 new MariaDbUsers(mariadbUrl, mariadbUser, mariadbPassword), System::nanoTime);
     }
 

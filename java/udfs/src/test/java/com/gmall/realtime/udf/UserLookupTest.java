@@ -52,7 +52,8 @@ class UserLookupTest {
 
     @BeforeEach
     void open() {
-        lookup = new UserLookup("redis.invalid", 6379, "secret", "mariadb.invalid", 3306, "gmall", "secret", "gmall");
+        lookup = new UserLookup("redis.invalid", 6379, "secret", "user:", "mariadb.invalid", 3306, "gmall", "secret",
+                "gmall");
         lookup.open(redis, mariadb, () -> nanos);
     }
 
