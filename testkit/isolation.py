@@ -29,7 +29,7 @@ from gmall_rt import clients, flink_rest, schema
 from gmall_rt.config import Config, ConfigError, validate
 from gmall_rt.mock.runner import SOURCE_TABLES
 from gmall_rt.stack.canal import Canal
-from gmall_rt.stack.kafka import Kafka, ensure_topics
+from gmall_rt.stack.kafka import Kafka, dead_letter_topic_config, ensure_topics
 from gmall_rt.stack.mariadb import MariaDB
 from gmall_rt.stack.service import StackError
 
@@ -111,8 +111,11 @@ def _refuse_the_defaults(config: Config) -> None:
 
 
 def _topics(config: Config) -> list[str]:
-    """The topics of the run (Canal's unrouted one is the stack's, not the run's)."""
-    return [getattr(config.topics, field) for field in KEYS["topics"] if field != "canal_unrouted"]
+    """The topics of the run but the test database's: Canal's unrouted one is the stack's, and the
+    test database's are made afresh and deleted with its tables (:func:`_reset_source`) only."""
+    stack_topics = {*config.canal.test_topics().values(), config.topics.canal_unrouted}
+    return [getattr(config.topics, field) for field in KEYS["topics"]
+            if getattr(config.topics, field) not in stack_topics]
 
 
 def _source_topics(config: Config) -> list[str]:
@@ -162,7 +165,7 @@ def check_canal_routes(config: Config) -> None:
 
 def _reset_source(config: Config) -> None:
     """The test database's tables emptied, and their Canal topics deleted once Canal has sent what
-    it had: they hold no change of the run then. Canal is taken to have sent everything once the
+    it had, and made again: they hold no change of the run then. Canal is taken to have sent everything once the
     topics have had nothing new for QUIET_S (a change it sent later would land in the new topics).
     The tables are emptied without a change per row: TRUNCATE reaches the topics as one DDL message
     per table, which the jobs skip (neither data nor a dead letter), should Canal send it after the
@@ -172,20 +175,24 @@ def _reset_source(config: Config) -> None:
     mariadb.admin_sql("".join(f"TRUNCATE TABLE `{table}`;\n" for table in SOURCE_TABLES), database=database)
     _wait_quiet(kafka, _source_topics(config))
     _delete_topics(kafka, _source_topics(config))
+    ensure_topics(kafka.admin(), _source_topics(config), config.kafka.partitions)
 
 
-def prepare(config: Config) -> None:
+def prepare(config: Config, with_source: bool = True) -> None:
     """Make what the run's jobs and mock need, on the stack (whose Canal must capture the test
     database, :func:`check_canal_routes`):
-    - the test database's tables, empty, and its Canal topics afresh, holding no change of an
+    - unless ``with_source`` is false (a run that writes its changes to its topics itself), the
+      test database's tables, empty, and its Canal topics afresh, holding no change of an
       earlier run (the mock reuses order ids, which the jobs take to be never reused);
     - every other topic of the run, each with ``kafka.partitions`` partitions;
     - the report database and its tables, each account granted there what it has on the app's;
     - the Phoenix tables and the Elasticsearch index templates (``gmall-rt schema apply``'s)."""
     _refuse_the_defaults(config)
-    check_canal_routes(config)
-    _reset_source(config)
-    ensure_topics(Kafka(config).admin(), _topics(config), config.kafka.partitions)
+    if with_source:
+        check_canal_routes(config)
+        _reset_source(config)
+    ensure_topics(Kafka(config).admin(), _topics(config), config.kafka.partitions,
+                  {config.topics.dead_letter: dead_letter_topic_config(config)})
     mariadb, report = MariaDB(config), config.mariadb.report_database
     mariadb.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{report}` DEFAULT CHARACTER SET utf8mb4;\n"
                       + "".join(f"{grant};\n" for grant in mariadb.report_grants()))
@@ -194,16 +201,18 @@ def prepare(config: Config) -> None:
     schema.apply_index_templates(config)
 
 
-def drop(config: Config) -> None:
+def drop(config: Config, with_source: bool = True) -> None:
     """Remove what the run made and wrote: its running jobs (cancelled), the test database's rows
-    and Canal topics, its other topics and its consumer groups, the report database and the grants
+    and Canal topics (unless ``with_source`` is false, as for :func:`prepare`), its other topics
+    and its consumer groups, the report database and the grants
     on it, the Phoenix tables, indices and index templates, user hashes and checkpoints. Every
     step is tried, whatever an earlier one did (a run may have failed part-way); one error at the
     end names those that failed."""
     _refuse_the_defaults(config)
     failed = []
-    for step in (_cancel_jobs, _reset_source, _drop_topics_and_groups, _drop_report_database,
-                 _drop_phoenix_tables, _drop_indices, _drop_user_hashes, _drop_checkpoints):
+    steps = (_cancel_jobs, *([_reset_source] if with_source else []), _drop_topics_and_groups, _drop_report_database,
+             _drop_phoenix_tables, _drop_indices, _drop_user_hashes, _drop_checkpoints)
+    for step in steps:
         try:
             step(config)
         except Exception as exc:  # any service's error: the other steps still run

@@ -264,14 +264,16 @@ def _screen_topic(
 def screen_logs(
     start_values: Iterable[str | KafkaRecord], event_values: Iterable[str | KafkaRecord],
     allowed_lateness_ms: int, max_future_ms: int | None = None,
+    topics: tuple[str, str] = (START_TOPIC, EVENT_TOPIC),
 ) -> ScreenedLogs:
-    """Validate, apply the clock-skew rule and lateness to both topics; dead letters list the start
-    topic's first, each topic's in the order given."""
+    """Validate, apply the clock-skew rule and lateness to both topics (named ``topics``, start and
+    event, in the dead letters); dead letters list the start topic's first, each topic's in the
+    order given."""
     start_records, start_dead = _screen_topic(
-        START_TOPIC, start_values, START_TYPE, START_FIELDS, allowed_lateness_ms, max_future_ms
+        topics[0], start_values, START_TYPE, START_FIELDS, allowed_lateness_ms, max_future_ms
     )
     event_records, event_dead = _screen_topic(
-        EVENT_TOPIC, event_values, EVENT_TYPE, EVENT_FIELDS, allowed_lateness_ms, max_future_ms
+        topics[1], event_values, EVENT_TYPE, EVENT_FIELDS, allowed_lateness_ms, max_future_ms
     )
     return ScreenedLogs(start_records, event_records, start_dead + event_dead)
 
@@ -279,10 +281,11 @@ def screen_logs(
 def dead_letters(
     start_values: Iterable[str | KafkaRecord], event_values: Iterable[str | KafkaRecord],
     allowed_lateness_ms: int, max_future_ms: int | None = None,
+    topics: tuple[str, str] = (START_TOPIC, EVENT_TOPIC),
 ) -> list[tuple[str, str | bytes | None, str]]:
     """``(topic, raw value, reason)`` of every dead letter, each topic's in the order given (the value
     as :func:`record_value` gives it; :func:`dead_letter_value` reads the jobs' dead letters so)."""
-    screened = screen_logs(start_values, event_values, allowed_lateness_ms, max_future_ms)
+    screened = screen_logs(start_values, event_values, allowed_lateness_ms, max_future_ms, topics)
     return [(dead.topic, dead.value, dead.reason) for dead in screened.dead_letters]
 
 

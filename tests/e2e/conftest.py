@@ -27,7 +27,6 @@ import datetime
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -42,8 +41,8 @@ from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaError, 
 from confluent_kafka.admin import AdminClient
 
 from flink_jobs import jobs
-from gmall_rt import clients, flink_rest, schema
-from testkit import hostile, oracle
+from gmall_rt import clients, flink_rest
+from testkit import hostile, isolation, oracle
 from gmall_rt.stack.kafka import Kafka
 from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
@@ -130,8 +129,13 @@ class Pipeline:
         return self.config.time.max_future_s * 1000
 
     @property
+    def log_topics(self) -> tuple[str, str]:
+        return self.config.topics.start, self.config.topics.event
+
+    @property
     def screened(self) -> oracle.ScreenedLogs:
-        return oracle.screen_logs(self.start_logs, self.event_logs, self.lateness_ms, self.max_future_ms)
+        return oracle.screen_logs(self.start_logs, self.event_logs, self.lateness_ms, self.max_future_ms,
+                                  self.log_topics)
 
 
 def records_to_end(config, topic: str, start: dict[int, int], limit_s: float = 120) -> Iterator[Message]:
@@ -238,53 +242,10 @@ def close_the_windows(config, topic: str, ts: int, mid_prefix: str = "mid_window
     producer.flush()
 
 
-def fresh_inputs(config) -> None:
-    """Empty tables and topics, so the jobs (reading from the earliest offset) and the oracle see
-    this run only. The tables are emptied first and their deletes left in the old topics: mock
-    data reuses order ids, which the jobs take to be never reused (as with AUTO_INCREMENT)."""
-    with clients.mariadb_source(config) as conn, conn.cursor() as cursor:
-        for table in ("order_detail", "order_info", "user_info"):
-            cursor.execute(f"DELETE FROM {table}")
-    topics = config.topics
-    wait_quiet(config, [topics.order_info, topics.order_detail, topics.user_info])
-    names = [topics.start, topics.event, topics.order_info, topics.order_detail, topics.user_info,
-             topics.sale_detail_changes]
-    kafka = Kafka(config)
-    admin = kafka.admin()
-    names = [name for name in names if name in admin.list_topics(timeout=10).topics]
-    for future in admin.delete_topics(names).values():
-        future.result(timeout=60)
-    wait_for(lambda: not set(names) & set(admin.list_topics(timeout=10).topics), "the topics to be deleted", 60)
-    kafka.after_healthy()  # creates them again
-
-
 def cancel_running(config, job_list) -> None:
     for job in job_list:
         for status in flink_rest.active_jobs(config, job.pipeline_name(config)):
             flink_rest.cancel(config, status.job_id)
-
-
-def reset_outputs(config, job_list) -> None:
-    with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cur:
-        for table in ("dau_hour", "gmv_hour"):
-            cur.execute(f"DELETE FROM {table}")
-    with clients.phoenix(config) as conn:
-        cursor = conn.cursor()
-        cursor.execute("SELECT DISTINCT TABLE_NAME FROM SYSTEM.CATALOG WHERE TABLE_SCHEM IS NULL")
-        existing = {row[0] for row in cursor.fetchall()}
-        for table in ("GMALL_DAU", "GMALL_ORDER_INFO"):
-            if table in existing:
-                # dropped, not emptied: Phoenix's DELETE leaves markers that would hide the rows
-                # the jobs write again with their orders' own cell versions
-                cursor.execute(f"DROP TABLE {table}")
-    schema.apply(config, report=lambda line: None)
-    es = clients.elasticsearch(config)
-    es.indices.delete(index="gmall_coupon_alert-*,gmall_sale_detail-*", ignore_unavailable=True)
-    redis = clients.redis(config)
-    for key in redis.scan_iter("user:*", count=1000):
-        redis.delete(key)
-    for job in job_list:
-        shutil.rmtree(jobs.local_checkpoints(config, job), ignore_errors=True)
 
 
 def checkpoint_in_progress(config, job_ids) -> bool:
@@ -390,15 +351,14 @@ def mock_end(config) -> str:
 
 @pytest.fixture(scope="session")
 def pipeline(config, tmp_path_factory, request) -> Pipeline:
+    config = isolation.isolated(config, isolation.new_run_id("e2e"))
     config = dataclasses.replace(config, flink=dataclasses.replace(
         config.flink, checkpoint_interval_ms=CHECKPOINT_INTERVAL_MS))
     assert config.parallelism == 2 and config.kafka.partitions == 2, "the pipeline runs at the default: 2 over 2"
     at_parallelism_1 = dataclasses.replace(config, flink=dataclasses.replace(config.flink, parallelism=1))
     job_list = selected_jobs(request.config.getoption("--e2e-jobs"))
-    cancel_running(config, job_list)
-    reset_outputs(config, job_list)
-    fresh_inputs(config)
-    dead_letter_start = Kafka(config).end_offsets(config.topics.dead_letter)
+    report(f"e2e: run {config.jobs.name_prefix}, on names of its own (testkit/isolation.py)")
+    isolation.prepare(config)
 
     seed = int(time.time())
     report(f"e2e: mock seed {seed}")
@@ -417,7 +377,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     mock = subprocess.Popen(
         [sys.executable, "-m", "gmall_rt.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
          "--rate", str(MOCK_RATE), "--end", mock_end(config), "--out", str(mock_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **isolation.environment(config)})
     mock_started = time.monotonic()
     try:
         # two checkpoints into the input, so each job's state holds part of it
@@ -502,7 +462,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
             event_logs=read_topic(config, config.topics.event),
             source=source,
             dead_letters=[json.loads(record.value)
-                          for record in read_topic(config, config.topics.dead_letter, dead_letter_start)],
+                          for record in read_topic(config, config.topics.dead_letter)],
             dead_letter_metric_before_kill=metric_before_kill,
             dead_letter_metric_after_restore=metric_after_restore(),
             recovery_s=recovery_s,
@@ -519,3 +479,4 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         # the outputs are final (or the run failed): free the cluster's slots for the other tests
         cancel_running(config, job_list)
     yield result
+    isolation.drop(config)

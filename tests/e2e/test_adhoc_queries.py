@@ -5,6 +5,7 @@ records of the topics and the final state of the MariaDB tables."""
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from testkit import oracle
+from testkit import isolation, oracle
 from gmall_rt.sql_client import ADHOC_DIR
 
 CLIENT_TIMEOUT_S = 900
@@ -43,10 +44,11 @@ def parse_tableau(output: str) -> list[list[dict[str, str | None]]]:
 
 
 def run_adhoc(config, name: str) -> list[dict[str, str | None]]:
-    """The rows of the one result of sql/adhoc/<name>, run through `gmall-rt sql -f`."""
+    """The rows of the one result of sql/adhoc/<name>, run through `gmall-rt sql -f` on the names of
+    the run ``config`` is of."""
     result = subprocess.run(
         [sys.executable, "-m", "gmall_rt.cli", "sql", "-f", str(ADHOC_DIR / name)],
-        capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S)
+        capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S, env={**os.environ, **isolation.environment(config)})
     assert result.returncode == 0, result.stderr[-3000:] or result.stdout[-3000:]
     results = parse_tableau(result.stdout)
     assert len(results) == 1, result.stdout[-3000:]
@@ -102,7 +104,7 @@ def check_gmv_by_province(pipeline):
 
 def check_dau_by_area_and_channel(pipeline):
     rows = run_adhoc(pipeline.config, "dau_by_area_and_channel.sql")
-    # GMALL_DAU stores an empty string as no value: it reads back NULL
+    # the DAU table stores an empty string as no value: it reads back NULL
     got = {(row["dt"], row["area"] or "", row["channel"] or ""): int(row["dau"]) for row in rows}
     want = Counter((row["LOGDATE"], row["AREA"], row["CH"])
                    for row in oracle.dau_rows(pipeline.screened.start_records, pipeline.config.time.zone).values())

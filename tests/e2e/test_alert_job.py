@@ -1,10 +1,8 @@
 """The coupon alert job on the real stack, killed part-way and restored from its latest checkpoint:
 the Elasticsearch documents and the dead-letter topic equal the oracle's, nothing lost, nothing twice.
 
-Self-contained: its own topics, checkpoint directory and Kafka transactional ids (the job under a
-name of its own), device ids no other run uses, and days far from the mock's today and yesterday,
-so that it reads back only its own documents and the dashboards of the shared pipeline never see
-them; its documents are deleted when it ends.
+Self-contained: a run on names of its own (testkit/isolation.py: topics, index family, checkpoint
+directory, the job's name, consumer group and Kafka transactional ids), all removed when it ends.
 """
 
 from __future__ import annotations
@@ -19,12 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 from elasticsearch import helpers
 
 from flink_jobs import alert, jobs
 from gmall_rt import clients, flink_rest
-from testkit import oracle
+from testkit import isolation, oracle
 from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
 from tests.e2e.conftest import close_the_windows, read_topic, wait_for
 
@@ -63,39 +60,25 @@ def event_logs(config, suffix: str, seed: int) -> list[tuple[str, str]]:
 
 def alert_documents(config, suffix: str) -> dict[str, dict]:
     es = clients.elasticsearch(config)
-    if not es.indices.exists_alias(name="gmall_coupon_alert"):
+    alias = config.elasticsearch.coupon_alert_index
+    if not es.indices.exists_alias(name=alias):
         return {}
-    es.indices.refresh(index="gmall_coupon_alert")
-    hits = helpers.scan(es, index="gmall_coupon_alert", query={"query": {"prefix": {"mid": f"mid_{suffix}_"}}})
+    es.indices.refresh(index=alias)
+    hits = helpers.scan(es, index=alias, query={"query": {"prefix": {"mid": f"mid_{suffix}_"}}})
     return {hit["_id"]: hit["_source"] for hit in hits}
 
 
 @pytest.fixture
 def run(config):
     suffix = uuid.uuid4().hex[:8]
-    topics = {"event": f"alert_e2e_event_{suffix}", "dead_letter": f"alert_e2e_dlq_{suffix}"}
-    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
-    partitions = config.kafka.partitions
-    for future in admin.create_topics([NewTopic(name, partitions, 1) for name in topics.values()]).values():
-        future.result()
-    config = dataclasses.replace(
-        config, topics=dataclasses.replace(config.topics, **topics),
-        flink=dataclasses.replace(config.flink, checkpoint_interval_ms=CHECKPOINT_INTERVAL_MS))
-    job = dataclasses.replace(alert.JOB, name=f"alert-e2e-{suffix}")
+    config = isolation.isolated(config, f"alert_{suffix}")
+    config = dataclasses.replace(config, flink=dataclasses.replace(config.flink, checkpoint_interval_ms=CHECKPOINT_INTERVAL_MS))
+    isolation.prepare(config, with_source=False)
     job_ids: list[str] = []
     try:
-        yield config, job, suffix, job_ids
+        yield config, alert.JOB, suffix, job_ids
     finally:
-        for job_id in job_ids:
-            if flink_rest.state(config, job_id) in flink_rest.ACTIVE_STATES:
-                flink_rest.cancel(config, job_id)
-        admin.delete_topics(list(topics.values()))
-        es = clients.elasticsearch(config)
-        if es.indices.exists_alias(name="gmall_coupon_alert"):
-            hits = helpers.scan(es, index="gmall_coupon_alert", query={"query": {"prefix": {"mid": f"mid_{suffix}_"}}},
-                                _source=False)
-            helpers.bulk(es, ({"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]} for hit in hits),
-                         refresh=True)
+        isolation.drop(config, with_source=False)
 
 
 def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_letters(run):
@@ -122,8 +105,7 @@ def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_
     sent = read_topic(config, config.topics.event)  # each log with its partition and timestamp
     _starts, accepted = oracle.accepted_records([], sent, lateness_ms, max_future_ms)
     want = oracle.coupon_alerts(accepted, config.time.zone)
-    want_dead = Counter((config.topics.event, value, reason)
-                        for _t, value, reason in oracle.dead_letters([], sent, lateness_ms, max_future_ms))
+    want_dead = Counter(oracle.dead_letters([], sent, lateness_ms, max_future_ms, (config.topics.start, config.topics.event)))
     assert len(want) > 20 and 0 < len(before_kill) < len(want)
     assert {reason for *_rest, reason in want_dead} >= {"late", "malformed JSON", "unknown evid"}
 
@@ -136,6 +118,6 @@ def test_killed_and_restored_the_job_writes_exactly_the_oracles_alerts_and_dead_
     assert Counter((d["source_topic"], oracle.dead_letter_value(d), d["reason"]) for d in dead) == want_dead
 
     es = clients.elasticsearch(config)
-    aliases = es.indices.get_alias(name="gmall_coupon_alert")
+    alias = config.elasticsearch.coupon_alert_index
     days = {doc["window_end"][:10] for doc in want.values()}
-    assert {f"gmall_coupon_alert-{day}" for day in days} <= set(aliases)
+    assert {f"{alias}-{day}" for day in days} <= set(es.indices.get_alias(name=alias))

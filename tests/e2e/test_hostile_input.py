@@ -24,11 +24,10 @@ def test_no_job_restarted_on_the_first_half_of_the_hostile_records(pipeline):
 
 
 def test_every_bad_log_of_both_topics_is_a_dead_letter_once_with_its_reason_and_bytes(pipeline):
-    topics = (pipeline.config.topics.start, pipeline.config.topics.event)
     got = Counter((d["source_topic"], oracle.dead_letter_value(d), d["reason"]) for d in pipeline.dead_letters
-                  if d["source_topic"] in topics)
+                  if d["source_topic"] in pipeline.log_topics)
     want = Counter(oracle.dead_letters(pipeline.start_logs, pipeline.event_logs, pipeline.lateness_ms,
-                                       pipeline.max_future_ms))
+                                       pipeline.max_future_ms, pipeline.log_topics))
     assert got == want
     # the hostile records gave every reason of the contract, and the checks before parsing
     reasons = {reason for _topic, _value, reason in want}

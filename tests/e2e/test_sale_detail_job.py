@@ -1,10 +1,12 @@
 """The user-dim and sale-detail jobs on the real stack, killed part-way and restored from their
-latest checkpoints: the Redis hashes equal the final user_info rows, the gmall_sale_detail
-documents equal the oracle's, and the dead-letter topic holds each bad message once with its reason.
+latest checkpoints: the Redis hashes equal the final user_info rows, the sale-detail documents
+equal the oracle's, and the dead-letter topic holds each bad message once with its reason.
 
-Self-contained: its own topics, the jobs under names of their own (own checkpoint directories and
-Kafka transactional ids), ids from 10**12 up and order dates in 2031, so it touches no other run's
-keys or documents. Users come three ways, as in production: in user_info's changelog (with updates
+Self-contained: a run on names of its own (testkit/isolation.py: topics, index family, Redis key
+prefix, checkpoint directories, the jobs' names, consumer groups and Kafka transactional ids), all
+removed when it ends. It writes its changes to its topics itself; only the users it adds to
+MariaDB go to the stack's test database, with ids from 10**12 up, deleted when it ends. Users come
+three ways, as in production: in user_info's changelog (with updates
 during the run, and a delete), only in Redis (a dimension older than the topic), and only in
 MariaDB (not yet in Redis): every order line is enriched.
 """
@@ -21,12 +23,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 from elasticsearch import helpers
 
 from flink_jobs import jobs, sale_detail, user_dim
 from gmall_rt import clients, flink_rest, sale_detail_query
-from testkit import oracle
+from testkit import isolation, oracle
 from gmall_rt.mock.generator import MockOptions, MockStream, RowChange
 from tests.e2e.conftest import read_topic, wait_for
 from tests.unit import flink_sql
@@ -112,11 +113,12 @@ def redis_fields(row: dict) -> dict[str, str]:
 
 def documents(config, base: int) -> dict[str, dict]:
     es = clients.elasticsearch(config)
-    if not es.indices.exists_alias(name="gmall_sale_detail"):
+    alias = config.elasticsearch.sale_detail_index
+    if not es.indices.exists_alias(name=alias):
         return {}
-    es.indices.refresh(index="gmall_sale_detail")
+    es.indices.refresh(index=alias)
     query = {"query": {"range": {"order_detail_id": {"gte": base, "lt": base + 10**9}}}}
-    return {hit["_id"]: hit["_source"] for hit in helpers.scan(es, index="gmall_sale_detail", query=query)}
+    return {hit["_id"]: hit["_source"] for hit in helpers.scan(es, index=alias, query=query)}
 
 
 def as_expected(source: dict) -> dict:
@@ -130,48 +132,31 @@ def as_expected(source: dict) -> dict:
 def run(config):
     suffix = uuid.uuid4().hex[:8]
     base = 10**12 + (int(suffix, 16) % 100_000) * 10**7
-    names = {"order_info": f"sd_e2e_order_info_{suffix}", "order_detail": f"sd_e2e_order_detail_{suffix}",
-             "user_info": f"sd_e2e_user_info_{suffix}", "dead_letter": f"sd_e2e_dlq_{suffix}",
-             "sale_detail_changes": f"sd_e2e_changes_{suffix}"}
-    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
-    partitions = config.kafka.partitions
-    for future in admin.create_topics([NewTopic(name, partitions, 1) for name in names.values()]).values():
-        future.result()
+    config = isolation.isolated(config, f"sd_{suffix}")
+    # changes written by the test itself, to topics of the run (not Canal's of the test database)
+    own = {table: f"sd_{suffix}_{table}" for table in ("order_info", "order_detail", "user_info")}
     config = dataclasses.replace(
-        config, topics=dataclasses.replace(config.topics, **names),
+        config, topics=dataclasses.replace(config.topics, **own),
         flink=dataclasses.replace(config.flink, checkpoint_interval_ms=CHECKPOINT_INTERVAL_MS))
-    job_list = [dataclasses.replace(user_dim.JOB, name=f"user-dim-e2e-{suffix}"),
-                dataclasses.replace(sale_detail.JOB, name=f"sale-detail-e2e-{suffix}")]
+    isolation.prepare(config, with_source=False)
+    job_list = [user_dim.JOB, sale_detail.JOB]
     scenario = Scenario(config, base, seed=int(suffix, 16) % 1000)
-    redis = clients.redis(config)
     job_ids: list[str] = []
     try:
         yield config, job_list, scenario, base, job_ids
     finally:
-        for job_id in job_ids:
-            if flink_rest.state(config, job_id) in flink_rest.ACTIVE_STATES:
-                flink_rest.cancel(config, job_id)
-        for future in admin.delete_topics(list(names.values())).values():
-            future.result()
-        keys = list(redis.scan_iter(match="user:*", count=10_000))
-        stale = [k for k in keys if k.split(":", 1)[1].isdigit() and base <= int(k.split(":", 1)[1]) < base + 10**7]
-        if stale:
-            redis.delete(*stale)
+        isolation.drop(config, with_source=False)
         if scenario.mariadb_only:
             with clients.mariadb_source(config) as conn, conn.cursor() as cur:
                 cur.execute(f"DELETE FROM user_info WHERE id IN ({', '.join(['%s'] * len(scenario.mariadb_only))})",
                             list(scenario.mariadb_only))
-        es = clients.elasticsearch(config)
-        days = {doc["dt"] for doc in scenario.expected_docs().values() if doc["dt"]}
-        for day in days:
-            es.indices.delete(index=f"gmall_sale_detail-{day}", ignore_unavailable=True)
 
 
 def test_killed_and_restored_the_jobs_write_exactly_the_oracles_documents(run):
     config, (user_job, detail_job), scenario, base, job_ids = run
     redis = clients.redis(config)
     for user_id, row in scenario.redis_only.items():
-        redis.hset(f"user:{user_id}", mapping=redis_fields(row))
+        redis.hset(f"{config.redis.user_key_prefix}{user_id}", mapping=redis_fields(row))
     with clients.mariadb_source(config) as conn, conn.cursor() as cur:
         for row in scenario.mariadb_only.values():
             cur.execute(f"INSERT INTO user_info ({', '.join(USER_COLUMNS)}) VALUES ({', '.join(['%s'] * len(USER_COLUMNS))})",
@@ -215,8 +200,8 @@ def test_killed_and_restored_the_jobs_write_exactly_the_oracles_documents(run):
 
     # the dimension: every changelog user's hash is its final row, the deleted user has none
     for user_id, row in scenario.log.state["user_info"].items():
-        assert redis.hgetall(f"user:{user_id}") == redis_fields(row), user_id
-    assert not redis.exists(f"user:{scenario.deleted_user}")
+        assert redis.hgetall(f"{config.redis.user_key_prefix}{user_id}") == redis_fields(row), user_id
+    assert not redis.exists(f"{config.redis.user_key_prefix}{scenario.deleted_user}")
 
     dead = [json.loads(record.value) for record in read_topic(config, config.topics.dead_letter)]
     assert sorted((d["source_topic"], d["reason"], d["value"]) for d in dead) == sorted([
@@ -227,8 +212,8 @@ def test_killed_and_restored_the_jobs_write_exactly_the_oracles_documents(run):
     ])
 
     es = clients.elasticsearch(config)
-    aliases = es.indices.get_alias(name="gmall_sale_detail")
-    assert {f"gmall_sale_detail-{doc['dt']}" for doc in want.values()} <= set(aliases)
+    alias = config.elasticsearch.sale_detail_index
+    assert {f"{alias}-{doc['dt']}" for doc in want.values()} <= set(es.indices.get_alias(name=alias))
 
     # gmall-rt sale-detail on these documents: the oracle's analysis, for literal keywords of any kind
     for day in sorted({doc["dt"] for doc in want.values()}):
