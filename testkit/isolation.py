@@ -23,6 +23,8 @@ import shutil
 import time
 import uuid
 
+from confluent_kafka import KafkaError, KafkaException
+
 from flink_jobs import jobs
 from flink_jobs.config import TopicsConfig, apply_layer
 from gmall_rt import clients, flink_rest, schema
@@ -235,7 +237,11 @@ def _drop_topics_and_groups(config: Config) -> None:
     groups = [group.group_id for group in admin.list_consumer_groups().result(timeout=30).valid
               if group.group_id.startswith(f"{config.jobs.name_prefix}-")]
     for future in (admin.delete_consumer_groups(groups).values() if groups else ()):
-        future.result(timeout=30)
+        try:
+            future.result(timeout=30)
+        except KafkaException as exc:  # listed, but gone meanwhile: what drop wants
+            if exc.args[0].code() != KafkaError.GROUP_ID_NOT_FOUND:
+                raise
 
 
 def _drop_report_database(config: Config) -> None:

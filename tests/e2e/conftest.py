@@ -48,8 +48,8 @@ from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
 
 E2E_DIR = Path(__file__).parent
-MOCK_LOGS = 360_000
-# logs/s: the run takes about 360 s, so the restore, both TaskManager kills and the services'
+MOCK_LOGS = 480_000
+# logs/s: the run takes about 480 s, so the restore, the hostile records, both TaskManager kills and the services'
 # faults (SERVICE_FAULTS, over by 240 to 280 s in) all land in it
 MOCK_RATE = 1_000
 # how long a stopped service stays down while the input flows
@@ -359,124 +359,126 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     job_list = selected_jobs(request.config.getoption("--e2e-jobs"))
     report(f"e2e: run {config.jobs.name_prefix}, on names of its own (testkit/isolation.py)")
     isolation.prepare(config)
-
-    seed = int(time.time())
-    report(f"e2e: mock seed {seed}")
-    mock_dir = tmp_path_factory.mktemp("mock")
-    log_topics = {config.topics.start: oracle.START_TYPE, config.topics.event: oracle.EVENT_TYPE}
-    # a day well before the mock's logs: a hostile record that is a valid log after all never makes
-    # the mock's logs late
-    hostile_day = int((datetime.datetime.now() - datetime.timedelta(days=12)).timestamp() * 1000)
-    hostile_records = {topic: hostile.hostile_logs(seed + n, log_type, (hostile_day, hostile_day + 86_400_000),
-                                                   HOSTILE_LOGS)
-                       for n, (topic, log_type) in enumerate(log_topics.items())}
-    first_run = {job.name: str(jobs.submit(at_parallelism_1, job).get_job_client().get_job_id()) for job in job_list}
-    wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
-             "every job to be running and checkpointing", limit_s=300)
-    before_input = {jid: flink_rest.completed_checkpoints(config, jid) for jid in first_run.values()}
-    mock = subprocess.Popen(
-        [sys.executable, "-m", "gmall_rt.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
-         "--rate", str(MOCK_RATE), "--end", mock_end(config), "--out", str(mock_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **isolation.environment(config)})
-    mock_started = time.monotonic()
     try:
-        # two checkpoints into the input, so each job's state holds part of it
-        wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= before_input[jid] + 2
-                             for jid in first_run.values()), "two checkpoints of every job with input")
-        metric_before_kill = sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters")
-                                 for jid in first_run.values())
-        for job_id in first_run.values():  # stopped part-way: no savepoint
-            flink_rest.cancel(config, job_id)
-        assert mock.poll() is None, "the mock run ended before the jobs were cancelled: nothing part-way"
-        # the checkpoints taken at parallelism 1, restored at 2
-        restored = {job.name: str(jobs.submit(config, job, restore="latest").get_job_client().get_job_id())
-                    for job in job_list}
-        restored_ids = list(restored.values())
-        wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in restored_ids),
-                 "every restored job to checkpoint", limit_s=300)
 
-        report(f"e2e: restored at parallelism 2 and checkpointing, {time.monotonic() - mock_started:.0f} s into the input")
+        seed = int(time.time())
+        report(f"e2e: mock seed {seed}")
+        mock_dir = tmp_path_factory.mktemp("mock")
+        log_topics = {config.topics.start: oracle.START_TYPE, config.topics.event: oracle.EVENT_TYPE}
+        # a day well before the mock's logs: a hostile record that is a valid log after all never makes
+        # the mock's logs late
+        hostile_day = int((datetime.datetime.now() - datetime.timedelta(days=12)).timestamp() * 1000)
+        hostile_records = {topic: hostile.hostile_logs(seed + n, log_type, (hostile_day, hostile_day + 86_400_000),
+                                                       HOSTILE_LOGS)
+                           for n, (topic, log_type) in enumerate(log_topics.items())}
+        first_run = {job.name: str(jobs.submit(at_parallelism_1, job).get_job_client().get_job_id()) for job in job_list}
+        wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
+                 "every job to be running and checkpointing", limit_s=300)
+        before_input = {jid: flink_rest.completed_checkpoints(config, jid) for jid in first_run.values()}
+        mock = subprocess.Popen(
+            [sys.executable, "-m", "gmall_rt.cli", "mock", "--seed", str(seed), "--count", str(MOCK_LOGS),
+             "--rate", str(MOCK_RATE), "--end", mock_end(config), "--out", str(mock_dir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, **isolation.environment(config)})
+        mock_started = time.monotonic()
+        try:
+            # two checkpoints into the input, so each job's state holds part of it
+            wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= before_input[jid] + 2
+                                 for jid in first_run.values()), "two checkpoints of every job with input")
+            metric_before_kill = sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters")
+                                     for jid in first_run.values())
+            for job_id in first_run.values():  # stopped part-way: no savepoint
+                flink_rest.cancel(config, job_id)
+            assert mock.poll() is None, "the mock run ended before the jobs were cancelled: nothing part-way"
+            # the checkpoints taken at parallelism 1, restored at 2
+            restored = {job.name: str(jobs.submit(config, job, restore="latest").get_job_client().get_job_id())
+                        for job in job_list}
+            restored_ids = list(restored.values())
+            wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in restored_ids),
+                     "every restored job to checkpoint", limit_s=300)
 
-        burst_at = time.monotonic()
-        for topic, records in hostile_records.items():
-            send_records(config, topic, records[:HOSTILE_LOGS // 2])
-        burst_end = {topic: Kafka(config).end_offsets(topic) for topic in log_topics}
-        sources = [pair for job in job_list for pair in subscriptions(config, job, restored[job.name])]
-        wait_for(lambda: committed_past(config, sources, burst_end), "every log job to commit past the hostile records")
-        hostile_burst_s = time.monotonic() - burst_at
-        restarts_after_burst = {name: flink_rest.restarts(config, jid) for name, jid in restored.items()}
-        report(f"e2e: {HOSTILE_LOGS // 2:,} hostile records in each log topic at once, every job past them in "
-               f"{hostile_burst_s:.1f} s, restarts {restarts_after_burst}")
-        trickle = concurrent.futures.ThreadPoolExecutor(len(log_topics))
-        trickled = [trickle.submit(send_records, config, topic, records[HOSTILE_LOGS // 2:], HOSTILE_TRICKLE_S)
-                    for topic, records in hostile_records.items()]
-        trickle.shutdown(wait=False)
+            report(f"e2e: restored at parallelism 2 and checkpointing, {time.monotonic() - mock_started:.0f} s into the input")
 
-        recovery_s = []
-        wait_for(lambda: checkpoint_in_progress(config, restored_ids), "a checkpoint in progress", limit_s=60,
-                 poll_s=0.02)
-        recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 1)))
-        report(f"e2e: TaskManager 1 killed during a checkpoint, recovered in {recovery_s[-1]:.1f} s, "
-               f"{time.monotonic() - mock_started:.0f} s into the input")
-        assert mock.poll() is None, "the mock run ended before the second kill: no input flowed through it"
-        wait_for(lambda: len(flink_rest.taskmanagers(config)) == config.flink.taskmanagers,
-                 "the killed TaskManager to be back", limit_s=120)
-        # five jobs checkpointing every 2 s leave hardly a moment when none is: the first job's
-        wait_for(lambda: not checkpoint_in_progress(config, restored_ids[:1]), "a moment between checkpoints",
-                 limit_s=60, poll_s=0.02)
-        recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 2)))
-        report(f"e2e: TaskManager 2 killed between two checkpoints of {job_list[0].pipeline_name(config)}, "
-               f"recovered in {recovery_s[-1]:.1f} s, "
-               f"{time.monotonic() - mock_started:.0f} s into the input")
+            burst_at = time.monotonic()
+            for topic, records in hostile_records.items():
+                send_records(config, topic, records[:HOSTILE_LOGS // 2])
+            burst_end = {topic: Kafka(config).end_offsets(topic) for topic in log_topics}
+            sources = [pair for job in job_list for pair in subscriptions(config, job, restored[job.name])]
+            wait_for(lambda: committed_past(config, sources, burst_end), "every log job to commit past the hostile records")
+            hostile_burst_s = time.monotonic() - burst_at
+            restarts_after_burst = {name: flink_rest.restarts(config, jid) for name, jid in restored.items()}
+            report(f"e2e: {HOSTILE_LOGS // 2:,} hostile records in each log topic at once, every job past them in "
+                   f"{hostile_burst_s:.1f} s, restarts {restarts_after_burst}")
+            trickle = concurrent.futures.ThreadPoolExecutor(len(log_topics))
+            trickled = [trickle.submit(send_records, config, topic, records[HOSTILE_LOGS // 2:], HOSTILE_TRICKLE_S)
+                        for topic, records in hostile_records.items()]
+            trickle.shutdown(wait=False)
 
-        fault_s = {}
-        for what, services, how in SERVICE_FAULTS:
-            assert mock.poll() is None, f"the mock run ended before: {what}; no input flowed through it"
-            fault_s[what] = service_fault(config, restored_ids, services, how)
-            report(f"e2e: {what}, {fault_s[what][0]:.1f} s until healthy again, every job checkpointing "
-                   f"again after {fault_s[what][1]:.1f} s, {time.monotonic() - mock_started:.0f} s into the input")
+            recovery_s = []
+            wait_for(lambda: checkpoint_in_progress(config, restored_ids), "a checkpoint in progress", limit_s=60,
+                     poll_s=0.02)
+            recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 1)))
+            report(f"e2e: TaskManager 1 killed during a checkpoint, recovered in {recovery_s[-1]:.1f} s, "
+                   f"{time.monotonic() - mock_started:.0f} s into the input")
+            assert mock.poll() is None, "the mock run ended before the second kill: no input flowed through it"
+            wait_for(lambda: len(flink_rest.taskmanagers(config)) == config.flink.taskmanagers,
+                     "the killed TaskManager to be back", limit_s=120)
+            # five jobs checkpointing every 2 s leave hardly a moment when none is: the first job's
+            wait_for(lambda: not checkpoint_in_progress(config, restored_ids[:1]), "a moment between checkpoints",
+                     limit_s=60, poll_s=0.02)
+            recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 2)))
+            report(f"e2e: TaskManager 2 killed between two checkpoints of {job_list[0].pipeline_name(config)}, "
+                   f"recovered in {recovery_s[-1]:.1f} s, "
+                   f"{time.monotonic() - mock_started:.0f} s into the input")
 
-        _out, errors = mock.communicate(timeout=600)
-        assert mock.returncode == 0, errors
-        for sent in trickled:
-            sent.result(timeout=600)
-        close_the_windows(config, config.topics.event, int(time.time() * 1000))
-        wait_quiet(config, [config.topics.order_info, config.topics.order_detail, config.topics.user_info])
-        wait_for(lambda: caught_up(config, sources), "every job to commit the end of its topics")
-        # the outputs of the last checkpoint are flushed when it completes; one more makes sure
-        checkpoints = {name: flink_rest.completed_checkpoints(config, jid) for name, jid in restored.items()}
-        wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) > checkpoints[name]
-                             for name, jid in restored.items()), "one more checkpoint")
-        with clients.mariadb_source(config) as conn:
-            source = oracle.load_source_state(conn)
+            fault_s = {}
+            for what, services, how in SERVICE_FAULTS:
+                assert mock.poll() is None, f"the mock run ended before: {what}; no input flowed through it"
+                fault_s[what] = service_fault(config, restored_ids, services, how)
+                report(f"e2e: {what}, {fault_s[what][0]:.1f} s until healthy again, every job checkpointing "
+                       f"again after {fault_s[what][1]:.1f} s, {time.monotonic() - mock_started:.0f} s into the input")
 
-        def metric_after_restore() -> int:
-            return sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters") for jid in restored_ids)
+            _out, errors = mock.communicate(timeout=600)
+            assert mock.returncode == 0, errors
+            for sent in trickled:
+                sent.result(timeout=600)
+            close_the_windows(config, config.topics.event, int(time.time() * 1000))
+            wait_quiet(config, [config.topics.order_info, config.topics.order_detail, config.topics.user_info])
+            wait_for(lambda: caught_up(config, sources), "every job to commit the end of its topics")
+            # the outputs of the last checkpoint are flushed when it completes; one more makes sure
+            checkpoints = {name: flink_rest.completed_checkpoints(config, jid) for name, jid in restored.items()}
+            wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) > checkpoints[name]
+                                 for name, jid in restored.items()), "one more checkpoint")
+            with clients.mariadb_source(config) as conn:
+                source = oracle.load_source_state(conn)
 
-        # the JobManager fetches metrics from the TaskManagers every second
-        wait_for(lambda: metric_after_restore() > 0, "the restored jobs' gmall_dead_letters metric", limit_s=60)
-        result = Pipeline(
-            config=config,
-            job_names=[job.name for job in job_list],
-            start_logs=read_topic(config, config.topics.start),
-            event_logs=read_topic(config, config.topics.event),
-            source=source,
-            dead_letters=[json.loads(record.value)
-                          for record in read_topic(config, config.topics.dead_letter)],
-            dead_letter_metric_before_kill=metric_before_kill,
-            dead_letter_metric_after_restore=metric_after_restore(),
-            recovery_s=recovery_s,
-            fault_s=fault_s,
-            mock_logs=mock_logs(mock_dir, config),
-            hostile_logs={topic: [oracle.record_value(value) for value in records]
-                          for topic, records in hostile_records.items()},
-            hostile_burst_s=hostile_burst_s,
-            restarts_after_burst=restarts_after_burst,
-        )
+            def metric_after_restore() -> int:
+                return sum(flink_rest.metric_sum(config, jid, "gmall_dead_letters") for jid in restored_ids)
+
+            # the JobManager fetches metrics from the TaskManagers every second
+            wait_for(lambda: metric_after_restore() > 0, "the restored jobs' gmall_dead_letters metric", limit_s=60)
+            result = Pipeline(
+                config=config,
+                job_names=[job.name for job in job_list],
+                start_logs=read_topic(config, config.topics.start),
+                event_logs=read_topic(config, config.topics.event),
+                source=source,
+                dead_letters=[json.loads(record.value)
+                              for record in read_topic(config, config.topics.dead_letter)],
+                dead_letter_metric_before_kill=metric_before_kill,
+                dead_letter_metric_after_restore=metric_after_restore(),
+                recovery_s=recovery_s,
+                fault_s=fault_s,
+                mock_logs=mock_logs(mock_dir, config),
+                hostile_logs={topic: [oracle.record_value(value) for value in records]
+                              for topic, records in hostile_records.items()},
+                hostile_burst_s=hostile_burst_s,
+                restarts_after_burst=restarts_after_burst,
+            )
+        finally:
+            if mock.poll() is None:
+                mock.kill()
+            # the outputs are final (or the run failed): free the cluster's slots for the other tests
+            cancel_running(config, job_list)
+        yield result
     finally:
-        if mock.poll() is None:
-            mock.kill()
-        # the outputs are final (or the run failed): free the cluster's slots for the other tests
-        cancel_running(config, job_list)
-    yield result
-    isolation.drop(config)
+        isolation.drop(config)
