@@ -34,7 +34,8 @@ import org.apache.flink.util.jackson.JacksonMapperFactory;
  * <p>The rules, the first one broken giving the reason:
  * <ol>
  *   <li>a null or zero-length Kafka value: {@code empty message}</li>
- *   <li>bytes that are not UTF-8 (the readers decode them to U+FFFD): {@code not UTF-8}</li>
+ *   <li>bytes that are not UTF-8, which the readers decode to U+FFFD: {@code not UTF-8} (a U+FFFD
+ *       Canal itself wrote reads the same; no reader can tell the two apart)</li>
  *   <li>brackets nested deeper than {@value #MAX_NESTING}: {@code nested too deep}</li>
  *   <li>not one JSON value: {@code malformed JSON}; not an object: {@code not a JSON object}</li>
  *   <li>{@code isDdl} is {@code true} and {@code type} a string other than INSERT, UPDATE, DELETE:
@@ -97,7 +98,8 @@ public final class CanalMessageRules implements Serializable {
             if (nameAndType.length < 2) {
                 throw new IllegalArgumentException("a column is declared as 'name TYPE', not '" + declaration + "'");
             }
-            return Column.of(nameAndType[0], LogicalTypeParser.parse(nameAndType[1], CanalMessageRules.class.getClassLoader()));
+            LogicalType type = LogicalTypeParser.parse(nameAndType[1], CanalMessageRules.class.getClassLoader());
+            return Column.of(nameAndType[0], type);
         }).toList());
     }
 
@@ -305,7 +307,8 @@ public final class CanalMessageRules implements Serializable {
                 return "out of range for " + name;
             }
             BigInteger number = new BigInteger(text);
-            boolean inRange = number.compareTo(BigInteger.valueOf(min)) >= 0 && number.compareTo(BigInteger.valueOf(max)) <= 0;
+            boolean inRange = number.compareTo(BigInteger.valueOf(min)) >= 0
+                    && number.compareTo(BigInteger.valueOf(max)) <= 0;
             return inRange ? null : "out of range for " + name;
         }
 

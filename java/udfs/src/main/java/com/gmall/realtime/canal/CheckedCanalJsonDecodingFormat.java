@@ -20,7 +20,9 @@ import org.apache.flink.table.types.logical.RowType;
 final class CheckedCanalJsonDecodingFormat implements ProjectableDecodingFormat<DeserializationSchema<RowData>> {
 
     private final boolean ignoreParseErrors;
-    private final CanalJsonDecodingFormat canalJson = new CanalJsonDecodingFormat(null, null, false, TimestampFormat.SQL);
+    /** All databases and tables, failing on errors, Flink's SQL timestamps. */
+    private final CanalJsonDecodingFormat canalJson =
+            new CanalJsonDecodingFormat(null, null, false, TimestampFormat.SQL);
 
     CheckedCanalJsonDecodingFormat(boolean ignoreParseErrors) {
         this.ignoreParseErrors = ignoreParseErrors;

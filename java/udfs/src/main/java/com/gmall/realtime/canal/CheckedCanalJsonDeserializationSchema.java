@@ -51,7 +51,8 @@ public final class CheckedCanalJsonDeserializationSchema implements Deserializat
 
     @Override
     public RowData deserialize(byte[] message) {
-        throw new UnsupportedOperationException("a Canal message has any number of rows: deserialize(byte[], Collector)");
+        throw new UnsupportedOperationException(
+                "a Canal message has any number of rows: deserialize(byte[], Collector)");
     }
 
     @Override

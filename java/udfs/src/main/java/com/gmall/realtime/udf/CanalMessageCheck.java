@@ -23,7 +23,10 @@ public class CanalMessageCheck extends ScalarFunction {
     private final Map<List<String>, CanalMessageRules> rules = new ConcurrentHashMap<>();
 
     public String eval(String line, String... declaredColumns) {
-        return rules.computeIfAbsent(List.of(declaredColumns), columns -> CanalMessageRules.ofDeclarations(declaredColumns))
-                .judge(line).reason();
+        return rules.computeIfAbsent(List.of(declaredColumns), CanalMessageCheck::rulesOf).judge(line).reason();
+    }
+
+    private static CanalMessageRules rulesOf(List<String> declaredColumns) {
+        return CanalMessageRules.ofDeclarations(declaredColumns.toArray(String[]::new));
     }
 }

@@ -66,7 +66,8 @@ final class CanalFormats {
 
     /** The gmall-canal-json decoder of {@link #TABLE}, opened; its gap counter in {@code metrics}. */
     static DeserializationSchema<RowData> checked(boolean ignoreParseErrors, Metrics metrics) throws Exception {
-        return open(new CheckedCanalJsonDecodingFormat(ignoreParseErrors).createRuntimeDecoder(CONTEXT, TABLE), metrics);
+        return open(new CheckedCanalJsonDecodingFormat(ignoreParseErrors).createRuntimeDecoder(CONTEXT, TABLE),
+                metrics);
     }
 
     /** Flink's canal-json decoder of {@link #TABLE}, opened. */
@@ -75,7 +76,8 @@ final class CanalFormats {
                 .createRuntimeDecoder(CONTEXT, TABLE), new Metrics());
     }
 
-    static DeserializationSchema<RowData> open(DeserializationSchema<RowData> schema, Metrics metrics) throws Exception {
+    static DeserializationSchema<RowData> open(DeserializationSchema<RowData> schema, Metrics metrics)
+            throws Exception {
         schema.open(new DeserializationSchema.InitializationContext() {
             @Override
             public Metrics getMetricGroup() {

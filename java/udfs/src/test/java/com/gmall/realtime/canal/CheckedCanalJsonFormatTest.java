@@ -71,11 +71,13 @@ class CheckedCanalJsonFormatTest {
         String update = message("UPDATE", "[" + ROW + "]", "[{\"total_amount\":\"2518.20\",\"consignee\":null}]");
         assertNull(reason(update));
         List<RowData> rows = checked(update);
-        assertEquals(List.of(RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER), rows.stream().map(RowData::getRowKind).toList());
+        assertEquals(List.of(RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER),
+                rows.stream().map(RowData::getRowKind).toList());
         assertEquals(new BigDecimal("2518.20"), rows.get(0).getDecimal(2, 10, 2).toBigDecimal());
         assertTrue(rows.get(0).isNullAt(1));
         assertEquals(StringData.fromString("李四"), rows.get(1).getString(1));
-        assertEquals(TimestampData.fromLocalDateTime(LocalDateTime.of(2026, 11, 20, 10, 30, 5)), rows.get(1).getTimestamp(6, 0));
+        assertEquals(TimestampData.fromLocalDateTime(LocalDateTime.of(2026, 11, 20, 10, 30, 5)),
+                rows.get(1).getTimestamp(6, 0));
         assertEquals(1L, rows.get(0).getLong(0));
     }
 
@@ -99,7 +101,8 @@ class CheckedCanalJsonFormatTest {
 
     @Test
     void anUpdateWithFewerOldRowsThanRowsIsNotAppliedInPart() throws Exception {
-        String update = message("UPDATE", "[" + ROW + "," + ROW.replace("\"1\"", "\"2\"") + "]", "[{\"consignee\":\"x\"}]");
+        String twoRows = "[" + ROW + "," + ROW.replace("\"1\"", "\"2\"") + "]";
+        String update = message("UPDATE", twoRows, "[{\"consignee\":\"x\"}]");
         assertEquals(2, lenientCanalJson(update).size());  // before: the first row's change, then a failure
         assertEquals("old does not match data", reason(update));
         assertEquals(List.of(), checked(update));
@@ -267,7 +270,8 @@ class CheckedCanalJsonFormatTest {
         assertNull(reason(String.format(update, "[".repeat(limit - 3) + "]".repeat(limit - 3))));
         assertEquals("nested too deep", reason(String.format(update, "[".repeat(limit - 2) + "]".repeat(limit - 2))));
         String veryDeep = String.format(update, "[".repeat(20_000) + "]".repeat(20_000));
-        IOException failure = assertThrows(IOException.class, () -> rows(CanalFormats.canalJson(false), utf8(veryDeep)));
+        IOException failure =
+                assertThrows(IOException.class, () -> rows(CanalFormats.canalJson(false), utf8(veryDeep)));
         assertInstanceOf(StackOverflowError.class, failure.getCause());
         assertEquals(List.of(), checked(veryDeep));
     }
@@ -319,7 +323,8 @@ class CheckedCanalJsonFormatTest {
     @Test
     void aColumnTypeWithoutRulesIsRefusedWhenTheJobIsPlanned() {
         RowType withDouble = (RowType) DataTypes.ROW(DataTypes.FIELD("price", DataTypes.DOUBLE())).getLogicalType();
-        IllegalArgumentException refusal = assertThrows(IllegalArgumentException.class, () -> CanalMessageRules.of(withDouble));
+        IllegalArgumentException refusal =
+                assertThrows(IllegalArgumentException.class, () -> CanalMessageRules.of(withDouble));
         assertTrue(refusal.getMessage().contains("price"));
     }
 }

@@ -40,7 +40,8 @@ final class HostileCanalMessages {
         "+12020-01-01", "2020-1-1", "2020-01-01 ", "2020-01-01T00:00:00", "2020-02-29", "20200101", ""};
     private static final String[] BAD_TIMESTAMPS = {"2020-01-01 10:00", "2021-02-29 10:00:00", "2020-01-01 24:00:00",
         "2020-01-01T10:00:00", "2020-01-01 10:00:00.", "2020-01-01 10:00:60", "2020-01-01 10:00:00.5",
-        "2020-01-01 10:00:00.1234", "2020-01-01 10:00:00.999999999", "2020-01-01 10:00:00.1230000000", "2020-01-01 10:00:00.000", "0000-01-01 00:00:00",
+        "2020-01-01 10:00:00.1234", "2020-01-01 10:00:00.999999999", "2020-01-01 10:00:00.1230000000",
+        "2020-01-01 10:00:00.000", "0000-01-01 00:00:00",
         "2020-01-01", "2020-01-01 10:00:00 ", "2020-01-01 1:00:00", ""};
     private static final String[] JUNK = {"", " ", "\t\n", "null", "[]", "{}", "\"INSERT\"", "5", "true", "{", "}",
         "[{\"type\":\"INSERT\"}]", "{\"type\":\"INSERT\"", "NaN", "{'type':'INSERT'}"};
@@ -146,7 +147,8 @@ final class HostileCanalMessages {
     }
 
     private String validDecimal() {
-        String integer = random.nextInt(8) == 0 ? "99999999" : String.valueOf(random.nextInt((int) Math.pow(10, random.nextInt(9))));
+        String integer = random.nextInt(8) == 0
+                ? "99999999" : String.valueOf(random.nextInt((int) Math.pow(10, random.nextInt(9))));
         String fraction = switch (random.nextInt(5)) {
             case 0 -> "";
             case 1 -> "." + random.nextInt(10);
@@ -210,7 +212,8 @@ final class HostileCanalMessages {
             case 6 -> setOrRemove(message, "data", shapeBroken(rows(message, "data")));
             case 7 -> setOrRemove(message, "old", shapeBroken(rows(message, "old")));
             case 8 -> {
-                JsonNode junk = pickNode(NODES.numberNode(1.5), NODES.textNode("x"), deep(20), NODES.objectNode().put("id", "1"));
+                JsonNode junk = pickNode(
+                        NODES.numberNode(1.5), NODES.textNode("x"), deep(20), NODES.objectNode().put("id", "1"));
                 someRow(message, pick("data", "old")).orElse(message).set("extra_" + random.nextInt(3), junk);
             }
             case 9 -> message.set(pick("database", "table", "es", "ts", "pkNames", "sqlType", "mysqlType", "sql"),
@@ -345,7 +348,8 @@ final class HostileCanalMessages {
             case 5 -> utf8(text.substring(0, text.length() - 1) + ",\"" + pick("type", "data", "old", "isDdl")
                     + "\":" + pick("\"BOGUS\"", "5", "null", "[]", "true", "\"DELETE\"") + "}");
             case 6 -> utf8(insertAfter(text, pick("{", "\"data\":[{", "\"old\":[{"),
-                    "\"deep\":" + brackets.repeat(depth) + "1" + (brackets.equals("[") ? "]" : "}").repeat(depth) + ","));
+                    "\"deep\":" + brackets.repeat(depth) + "1"
+                            + (brackets.equals("[") ? "]" : "}").repeat(depth) + ","));
             case 7 -> utf8(text.substring(0, text.length() - 1) + ",\"huge\":" + (random.nextBoolean() ? "-" : "")
                     + "9".repeat(20 + random.nextInt(5000)) + pick("", ".5", "e400", "e-400") + "}");
             case 8 -> notUtf8(message);
@@ -361,7 +365,8 @@ final class HostileCanalMessages {
 
     /** A byte that cannot start a UTF-8 character, or an incomplete one, put inside the message. */
     private byte[] notUtf8(byte[] message) {
-        byte[][] bad = {{(byte) 0xFF}, {(byte) 0xC3}, {(byte) 0xE6, (byte) 0x9D}, {(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}};
+        byte[][] bad = {
+            {(byte) 0xFF}, {(byte) 0xC3}, {(byte) 0xE6, (byte) 0x9D}, {(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}};
         byte[] insert = bad[random.nextInt(bad.length)];
         int at = 1 + random.nextInt(message.length - 1);
         byte[] result = new byte[message.length + insert.length];
