@@ -129,6 +129,16 @@ def source_columns(ddl: str) -> tuple[Column, ...]:
                  and " METADATA" not in item.upper() and " AS " not in item.upper())
 
 
+def source_table_columns(table: str) -> tuple[Column, ...]:
+    """The columns of the jobs' source of the gmall table ``table`` (order_info, order_detail,
+    user_info), as its connector DDL declares them."""
+    from flink_jobs import jobs
+
+    path = jobs.CONNECTORS_DIR / f"{table}_source.sql"
+    return source_columns(next(stmt for stmt in jobs.statements(path.read_text())
+                               if re.search(rf"CREATE TABLE {table}_source\s*\(", stmt)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Verdicts
 
@@ -297,6 +307,12 @@ def _is_date(year: str, month: str, day: str) -> bool:
 # Hostile messages
 
 
+def hostile_messages(table: str, ids: Sequence[int], count: int = 1000, seed: int = 0) -> list[bytes | None]:
+    """``count`` Kafka values for the Canal topic of the gmall table ``table`` that the jobs must
+    not apply, many with the ids of real rows ``ids``: the end-to-end test's hostile input."""
+    return HostileMessages(table, source_table_columns(table), ids, random.Random(seed)).take(count)
+
+
 def canal_message(change: str, table: str, rows: Sequence[dict], old: Sequence[dict] | None = None,
                   database: str = "gmall") -> dict:
     """A Canal flatMessage as Canal writes it (every value as text, NULL as null), as a dict."""
@@ -371,13 +387,14 @@ class HostileMessages:
         if kind in _INT_RANGES:
             return str(self.random.randint(0, 2**31 - 1))
         if kind == "DECIMAL":
-            whole, cents = self.random.randint(0, 10 ** (precision - scale) - 1), self.random.randint(0, 10**scale - 1)
-            return f"{whole}.{cents:0{scale}d}"
+            whole = str(self.random.randint(0, 10 ** (precision - scale) - 1))
+            return whole + (f".{self.random.randint(0, 10**scale - 1):0{scale}d}" if scale else "")
         day = datetime.date(2026, 1, 1) + datetime.timedelta(days=self.random.randint(0, 364))
         if kind == "DATE":
             return day.isoformat()
         if kind == "TIMESTAMP":
-            return f"{day} {datetime.time(self.random.randint(0, 23), self.random.randint(0, 59), self.random.randint(0, 59))}"
+            time = datetime.time(self.random.randint(0, 23), self.random.randint(0, 59), self.random.randint(0, 59))
+            return f"{day} {time}"
         return self.random.choice(["李四", "13812345678", "a \"quoted\" text", "", "tab\there"])
 
     # broken trees ------------------------------------------------------------------------------

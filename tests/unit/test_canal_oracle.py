@@ -118,6 +118,15 @@ def test_values_are_read_as_the_jobs_readers_decode_them():
     assert canal.dead_letter_reason(canal.as_read(message().encode()[:-1] + b"\xc3}"), COLUMNS) == "not UTF-8"
 
 
+def test_the_end_to_end_tests_hostile_messages_are_neither_applied_nor_all_alike():
+    values = canal.hostile_messages("user_info", ids=[7, 8], count=1000, seed=3)
+    columns = canal.source_table_columns("user_info")
+    verdicts = [canal.judge(canal.as_read(value), columns) for value in values]
+    assert len(values) == 1000 and not any(verdict.applied for verdict in verdicts)
+    assert len({verdict.reason for verdict in verdicts}) > 20
+    assert values == canal.hostile_messages("user_info", ids=[7, 8], count=1000, seed=3)
+
+
 def test_hostile_messages_are_all_dead_letters_or_ddl_of_every_kind_with_real_ids():
     ids = [11, 12, 13]
     values = canal.HostileMessages("order_info", COLUMNS, ids, random.Random(4)).take(3000)
@@ -158,3 +167,4 @@ def test_each_dead_letter_view_declares_its_source_tables_columns(config, job, s
     declared = re.findall(r"'([^']*)'", arguments)
     columns = canal.source_columns(flink_sql.source_ddl(job, config, source))
     assert declared == [column.declaration for column in columns]
+    assert canal.source_table_columns(source.removesuffix("_source")) == columns
