@@ -1,5 +1,5 @@
 """The GMV job: order amount and count by business day and hour of creation, from order_info's
-changelog (Canal, canal-json).
+changelog (Canal, gmall-canal-json).
 
 Outputs the HBase table GMALL_ORDER_INFO (read through Phoenix, phone masked), MariaDB
 gmall_report.gmv_hour, and the dead-letter topic. Run: ``python -m flink_jobs.gmv [--config FILE]``.

@@ -1,6 +1,7 @@
-"""Canal captures gmall.order_info changes into Kafka as flatMessage JSON, and Flink's canal-json
-format reads them back as a changelog: +I, then -U/+U, then -D. The test database's changes go to
-topics of their own."""
+"""Canal captures gmall.order_info changes into Kafka as flatMessage JSON, and the jobs' format,
+gmall-canal-json, reads them back as a changelog: +I, then -U/+U, then -D. It fails on a message it
+would not apply, so every message Canal wrote meanwhile passes its rules. The test database's
+changes go to topics of their own."""
 
 import dataclasses
 import json
@@ -71,7 +72,7 @@ def test_insert_update_delete_arrive_as_flat_messages_and_read_back_as_changelog
           'properties.bootstrap.servers' = '{config.kafka.bootstrap_servers}',
           'scan.startup.mode' = 'specific-offsets', 'scan.startup.specific-offsets' = '{start_offsets}',
           'scan.bounded.mode' = 'latest-offset',
-          'format' = 'canal-json'
+          'format' = 'gmall-canal-json'
         )""")
     with t_env.execute_sql(
         f"SELECT id, total_amount, order_status, create_time FROM order_info WHERE id = {order_id}"

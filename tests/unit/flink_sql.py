@@ -26,6 +26,7 @@ from testkit.oracle import KafkaRecord
 from flink_jobs.table_env import create_table_env
 
 _WITH_CLAUSE = re.compile(r"\)\s*WITH\s*\(.*\)\s*$", re.DOTALL)
+_OPTION = re.compile(r"'([^']+)'\s*=\s*'([^']*)'")
 _KAFKA_METADATA = re.compile(r"\s+METADATA FROM '(partition|timestamp)' VIRTUAL")
 
 
@@ -49,10 +50,10 @@ def table_env(config: Config):
 
 
 def register_source(t_env, job: jobs.Job, config: Config, table: str, lines: Iterable[str | KafkaRecord],
-                    directory: Path, fmt: str) -> None:
-    """``table`` with the job's schema, reading ``lines`` (one record each) in this order. A table
-    with Kafka metadata reads each line with its partition and record time (a plain string: partition
-    0, no record time)."""
+                    directory: Path) -> None:
+    """``table`` with the job's schema, reading ``lines`` (one record each) in this order, each with
+    the format the job reads it with. A table with Kafka metadata reads each line with its partition
+    and record time (a plain string: partition 0, no record time)."""
     path = directory / f"{table}.txt"
     ddl = source_ddl(job, config, table)
     if _KAFKA_METADATA.search(ddl):
@@ -67,7 +68,7 @@ def register_source(t_env, job: jobs.Job, config: Config, table: str, lines: Ite
                    "'json.timestamp-format.standard' = 'ISO-8601')")
     else:
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        options = f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', 'format' = '{fmt}')"
+        options = f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', {format_options(ddl)})"
     t_env.execute_sql(_WITH_CLAUSE.sub(lambda _match: options, ddl))
 
 
@@ -76,6 +77,14 @@ def _as_base64(value: str | bytes | None) -> str | None:
     if value is None:
         return None
     return base64.b64encode(value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")).decode()
+
+
+def format_options(ddl: str) -> str:
+    """The ``'format'`` of a CREATE TABLE statement and the format's own options, as WITH items."""
+    options = dict(_OPTION.findall(_WITH_CLAUSE.search(ddl).group(0)))
+    fmt = options["format"]
+    return ", ".join(f"'{key}' = '{value}'" for key, value in options.items()
+                     if key == "format" or key.startswith(f"{fmt}."))
 
 
 def _iso_instant(epoch_ms: int) -> str:

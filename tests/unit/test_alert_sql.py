@@ -29,7 +29,7 @@ def event(mid: str, at: str | int, uid: str = "1", evid: str = "coupon", itemid:
 def run_alert(config, lines, tmp_path):
     """(alert documents by id, dead letters) from the job's views, as the sinks receive them."""
     t_env = flink_sql.table_env(config)
-    flink_sql.register_source(t_env, alert.JOB, config, "event_log_source", lines, tmp_path, "raw")
+    flink_sql.register_source(t_env, alert.JOB, config, "event_log_source", lines, tmp_path)
     jobs.register_views(t_env, alert.JOB, jobs.sql_parameters(config, alert.JOB))
     rows = flink_sql.all_rows(
         t_env, "SELECT id, mid, uids, item_ids, events, window_start, window_end, ts FROM coupon_alerts")

@@ -26,7 +26,7 @@ def start(mid: str, at: str, uid: str = "1", area: str = "beijing", zone=SHANGHA
 def run_dau(config, lines, tmp_path):
     """(GMALL_DAU rows by (day, mid), dau_hour by (day, hour), dead letters) from the job's views."""
     t_env = flink_sql.table_env(config)
-    flink_sql.register_source(t_env, dau.JOB, config, "start_log_source", lines, tmp_path, "raw")
+    flink_sql.register_source(t_env, dau.JOB, config, "start_log_source", lines, tmp_path)
     jobs.register_views(t_env, dau.JOB, jobs.sql_parameters(config, dau.JOB))
     devices = flink_sql.final_rows(
         t_env, "SELECT mid, uid, appid, area, os, ch, vs, log_date, log_hour, ts FROM daily_first_starts",

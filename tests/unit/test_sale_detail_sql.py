@@ -117,9 +117,8 @@ def line(detail_id, order_id, sku_name="小米手机 Redmi K30", price=Decimal("
 def run_bounded(config, changelog: Changelog, lookup_users: dict, tmp_path) -> dict:
     t_env = flink_sql.table_env(config)
     for table, source in TABLE_OF.items():
-        flink_sql.register_source(t_env, sale_detail.JOB, config, source, changelog.messages[table], tmp_path,
-                                  "canal-json")
-    flink_sql.register_source(t_env, sale_detail.JOB, config, "order_detail_messages", [], tmp_path, "raw")
+        flink_sql.register_source(t_env, sale_detail.JOB, config, source, changelog.messages[table], tmp_path)
+    flink_sql.register_source(t_env, sale_detail.JOB, config, "order_detail_messages", [], tmp_path)
     t_env.create_temporary_system_function("lookup_user", in_memory_lookup(lookup_users))
     jobs.register_views(t_env, sale_detail.JOB, jobs.sql_parameters(config, sale_detail.JOB))
     rows = flink_sql.final_rows(t_env, f"SELECT {', '.join(DOC_FIELDS)} FROM sale_details",
@@ -224,9 +223,9 @@ class LiveJob:
             self.dirs[source] = directory
             ddl = flink_sql.source_ddl(sale_detail.JOB, config, source)
             options = (f") WITH ('connector' = 'filesystem', 'path' = '{directory.as_uri()}', "
-                       "'format' = 'canal-json', 'source.monitor-interval' = '100ms')")
+                       f"{flink_sql.format_options(ddl)}, 'source.monitor-interval' = '100ms')")
             self.t_env.execute_sql(flink_sql._WITH_CLAUSE.sub(lambda _m: options, ddl))
-        flink_sql.register_source(self.t_env, sale_detail.JOB, config, "order_detail_messages", [], root, "raw")
+        flink_sql.register_source(self.t_env, sale_detail.JOB, config, "order_detail_messages", [], root)
         self.t_env.create_temporary_system_function("lookup_user", in_memory_lookup(lookup_users))
         jobs.register_views(self.t_env, sale_detail.JOB, jobs.sql_parameters(config, sale_detail.JOB))
         self.docs: dict[str, dict] = {}
@@ -325,9 +324,9 @@ def test_bad_order_detail_messages_are_dead_letters_with_their_reason(config, tm
     no_id = flink_sql.canal_message("INSERT", "order_detail", {k: v for k, v in line(12, 1).items() if k != "id"})
     lines = [good, '{"data": [', bad_price, no_id]
     t_env = flink_sql.table_env(config)
-    flink_sql.register_source(t_env, sale_detail.JOB, config, "order_detail_messages", lines, tmp_path, "raw")
+    flink_sql.register_source(t_env, sale_detail.JOB, config, "order_detail_messages", lines, tmp_path)
     for source in SOURCES:
-        flink_sql.register_source(t_env, sale_detail.JOB, config, source, [], tmp_path, "canal-json")
+        flink_sql.register_source(t_env, sale_detail.JOB, config, source, [], tmp_path)
     t_env.create_temporary_system_function("lookup_user", in_memory_lookup({}))
     jobs.register_views(t_env, sale_detail.JOB, jobs.sql_parameters(config, sale_detail.JOB))
     dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM order_detail_dead_letters")

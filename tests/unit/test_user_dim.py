@@ -22,8 +22,8 @@ def expected_hash(row):
 def dimension(config, tmp_path, messages):
     """The hashes the job's rows end with, by key, as the sink writes them (NULL columns left out)."""
     t_env = flink_sql.table_env(config)
-    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_source", messages, tmp_path, "canal-json")
-    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_messages", [], tmp_path, "raw")
+    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_source", messages, tmp_path)
+    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_messages", [], tmp_path)
     jobs.register_views(t_env, user_dim.JOB, jobs.sql_parameters(config, user_dim.JOB))
     rows = flink_sql.final_rows(t_env, "SELECT * FROM user_dim_rows", ["id"])
     return {f"user:{key[0]}": {k: str(v) for k, v in row.items() if v is not None} for key, row in rows.items()}
@@ -59,8 +59,8 @@ def test_unreadable_messages_are_dead_letters_with_their_reason_and_ddl_is_neith
     ddl = '{"data":null,"database":"gmall","table":"user_info","type":"ALTER","isDdl":true,"sql":"ALTER TABLE x"}'
     lines = [good[0], "{", bad_birthday, ddl, no_id, '{"type": "TRUNCATE", "data": []}', good[1]]
     t_env = flink_sql.table_env(config)
-    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_messages", lines, tmp_path, "raw")
-    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_source", [], tmp_path, "canal-json")
+    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_messages", lines, tmp_path)
+    flink_sql.register_source(t_env, user_dim.JOB, config, "user_info_source", [], tmp_path)
     jobs.register_views(t_env, user_dim.JOB, jobs.sql_parameters(config, user_dim.JOB))
     dead = flink_sql.all_rows(t_env, "SELECT source_topic, reason, `value` FROM user_info_dead_letters")
     assert [(d["source_topic"], d["reason"], d["value"]) for d in dead] == [

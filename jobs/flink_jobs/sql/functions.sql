@@ -9,7 +9,8 @@ CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS record_text AS 'com.gmall.realtim
 -- the ts of a valid start or event log, NULL for a dead letter: a source's event time
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS app_log_ts AS 'com.gmall.realtime.udf.AppLogTime' LANGUAGE JAVA;
 
--- why a Canal flatMessage cannot be read as a table's changelog (NULL when it can)
+-- why the gmall-canal-json format does not apply a Canal flatMessage of a table with the columns
+-- given (NULL when it applies it, or it is DDL): the format's own rules
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS canal_message_error AS 'com.gmall.realtime.udf.CanalMessageCheck' LANGUAGE JAVA;
 
 -- returns the reason unchanged and counts it in the metric gmall_dead_letters

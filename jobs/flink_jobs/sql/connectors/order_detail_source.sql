@@ -1,5 +1,7 @@
--- gmall.order_detail as a changelog: Canal's flatMessages read with the canal-json format. A message
--- it cannot read is skipped here and sent to the dead-letter topic from order_detail_messages.
+-- gmall.order_detail as a changelog: Canal's flatMessages read with the gmall-canal-json format
+-- (java/udfs), Flink's canal-json behind the rules the dead-letter function applies too: a message
+-- is applied whole, or skipped here whole and sent to the dead-letter topic from
+-- order_detail_messages (sale_detail/order_detail_dead_letters.sql, which lists these columns again).
 -- sku_num is text in gmall (VARCHAR); the job turns it into a number where it is one.
 CREATE TABLE order_detail_source (
   id          BIGINT,
@@ -17,11 +19,12 @@ CREATE TABLE order_detail_source (
   'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
   'properties.group.id' = '{{ group_id }}',
   'scan.startup.mode' = '{{ kafka_startup_mode }}',
-  'format' = 'canal-json',
-  'canal-json.ignore-parse-errors' = 'true'
+  'format' = 'gmall-canal-json',
+  'gmall-canal-json.ignore-parse-errors' = 'true'
 );
 
--- The same topic, each message as it is, to find the ones canal-json skips.
+-- The same topic, each message as it is (NULL for a record without a value), to report the ones
+-- the source skips.
 CREATE TABLE order_detail_messages (
   line STRING
 ) WITH (

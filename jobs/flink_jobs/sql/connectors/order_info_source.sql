@@ -1,5 +1,7 @@
--- gmall.order_info as a changelog: Canal's flatMessages read with the canal-json format. A message
--- it cannot read is skipped here and sent to the dead-letter topic from order_info_messages.
+-- gmall.order_info as a changelog: Canal's flatMessages read with the gmall-canal-json format
+-- (java/udfs), Flink's canal-json behind the rules the dead-letter function applies too: a message
+-- is applied whole, or skipped here whole and sent to the dead-letter topic from
+-- order_info_messages (gmv/order_info_dead_letters.sql, which lists these columns again).
 -- Canal may send a change again after it restarts: the job declares its source changelog may
 -- repeat events (table.exec.source.cdc-events-duplicate), which this primary key makes exact.
 CREATE TABLE order_info_source (
@@ -28,11 +30,12 @@ CREATE TABLE order_info_source (
   'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
   'properties.group.id' = '{{ group_id }}',
   'scan.startup.mode' = '{{ kafka_startup_mode }}',
-  'format' = 'canal-json',
-  'canal-json.ignore-parse-errors' = 'true'
+  'format' = 'gmall-canal-json',
+  'gmall-canal-json.ignore-parse-errors' = 'true'
 );
 
--- The same topic, each message as it is, to find the ones canal-json skips.
+-- The same topic, each message as it is (NULL for a record without a value), to report the ones
+-- the source skips.
 CREATE TABLE order_info_messages (
   line STRING
 ) WITH (

@@ -1,7 +1,8 @@
--- gmall.user_info as a changelog: Canal's flatMessages read with the canal-json format (the
--- user-dim job writes it to Redis, the sale-detail job joins order lines with it). A message it
--- cannot read is skipped here; the user-dim job sends it to the dead-letter topic from
--- user_info_messages.
+-- gmall.user_info as a changelog: Canal's flatMessages read with the gmall-canal-json format
+-- (java/udfs), Flink's canal-json behind the rules the dead-letter function applies too (the
+-- user-dim job writes it to Redis, the sale-detail job joins order lines with it). A message is
+-- applied whole, or skipped here whole; the user-dim job sends it to the dead-letter topic from
+-- user_info_messages (user_dim/user_changes.sql, which lists these columns again).
 CREATE TABLE user_info_source (
   id           BIGINT,
   login_name   STRING,
@@ -23,12 +24,12 @@ CREATE TABLE user_info_source (
   'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
   'properties.group.id' = '{{ group_id }}',
   'scan.startup.mode' = '{{ kafka_startup_mode }}',
-  'format' = 'canal-json',
-  'canal-json.ignore-parse-errors' = 'true'
+  'format' = 'gmall-canal-json',
+  'gmall-canal-json.ignore-parse-errors' = 'true'
 );
 
--- The same topic, each message as it is: the user-dim job sends the ones that cannot be read to
--- the dead-letter topic.
+-- The same topic, each message as it is (NULL for a record without a value): the user-dim job
+-- reports the ones the source skips.
 CREATE TABLE user_info_messages (
   line STRING
 ) WITH (

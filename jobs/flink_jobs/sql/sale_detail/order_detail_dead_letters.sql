@@ -1,12 +1,14 @@
--- Canal messages of order_detail that canal-json cannot read, each counted in gmall_dead_letters.
+-- Canal messages of order_detail that the gmall-canal-json source does not apply, each counted in
+-- gmall_dead_letters. The columns are order_detail_source's, as its DDL declares them (the primary
+-- key NOT NULL), so a message is either applied or here, never both and never neither.
 -- (order_info's are the GMV job's and user_info's the user-dim job's to report, so each bad
 -- message reaches the dead-letter topic once.)
 CREATE TEMPORARY VIEW order_detail_dead_letters AS
 SELECT '{{ topic_order_detail }}' AS source_topic, count_dead_letter(reason) AS reason, line AS `value`
 FROM (
   SELECT line, canal_message_error(line,
-    'id BIGINT NOT NULL', 'order_id BIGINT', 'sku_id BIGINT', 'order_price DECIMAL',
-    'create_time TIMESTAMP') AS reason
+    'id BIGINT NOT NULL', 'order_id BIGINT', 'sku_id BIGINT', 'sku_name STRING', 'img_url STRING',
+    'order_price DECIMAL(10, 2)', 'sku_num STRING', 'create_time TIMESTAMP(0)') AS reason
   FROM order_detail_messages
 )
 WHERE reason IS NOT NULL;

@@ -6,13 +6,16 @@ SELECT id, login_name, nick_name, name, phone_num, email, head_img, user_level,
   CAST(create_time AS STRING) AS create_time, CAST(operate_time AS STRING) AS operate_time
 FROM user_info_source;
 
--- user_info's Canal messages that cannot be read as its changelog (the canal-json source skips
--- exactly these), each with why, counted in gmall_dead_letters.
+-- user_info's Canal messages that the gmall-canal-json source does not apply, each with why,
+-- counted in gmall_dead_letters. The columns are user_info_source's, as its DDL declares them (the
+-- primary key NOT NULL), so a message is either applied or here, never both and never neither.
 CREATE TEMPORARY VIEW user_info_dead_letters AS
 SELECT '{{ topic_user_info }}' AS source_topic, count_dead_letter(reason) AS reason, line AS `value`
 FROM (
   SELECT line, canal_message_error(line,
-    'id BIGINT NOT NULL', 'birthday DATE', 'create_time TIMESTAMP', 'operate_time TIMESTAMP') AS reason
+    'id BIGINT NOT NULL', 'login_name STRING', 'nick_name STRING', 'passwd STRING', 'name STRING',
+    'phone_num STRING', 'email STRING', 'head_img STRING', 'user_level STRING', 'birthday DATE',
+    'gender STRING', 'create_time TIMESTAMP(0)', 'operate_time TIMESTAMP(0)') AS reason
   FROM user_info_messages
 )
 WHERE reason IS NOT NULL;
