@@ -2,12 +2,12 @@
 Python, from the rules below and never from the jobs' code (java/udfs' CanalMessageRules applies the
 same rules; the unit tests hold the two together). And a generator of hostile Canal messages.
 
-A value is read as the jobs' readers read it: UTF-8, a byte sequence that is not UTF-8 becoming
-U+FFFD (``bytes.decode("utf-8", "replace")``; :func:`as_read`), None for a record without a value.
-Its verdict is the first rule it breaks, checked in this order (``X`` a column):
+A value is the Kafka record's: bytes (or its text, when they are UTF-8: :func:`oracle.record_value`),
+None for a record without a value. Its verdict is the first rule it breaks, checked in this order
+(``X`` a column):
 
- 1. None or ``""``                                       -> ``empty message``
- 2. contains U+FFFD (bytes that are not UTF-8)           -> ``not UTF-8``
+ 1. None, ``b""`` or ``""``                              -> ``empty message``
+ 2. bytes that are not UTF-8 (RFC 3629, strictly)        -> ``invalid UTF-8``
  3. brackets ``[``/``{`` outside strings nested deeper than :data:`MAX_NESTING`
                                                          -> ``nested too deep``
  4. not exactly one JSON value (control characters may stand unescaped in strings; NaN, a byte
@@ -50,7 +50,7 @@ ROW_TYPES = frozenset({"INSERT", "UPDATE", "DELETE"})
 DDL_TYPES = ("ALTER", "CREATE", "QUERY", "ERASE", "TRUNCATE", "RENAME", "CINDEX", "DINDEX")
 
 EMPTY_MESSAGE = "empty message"
-NOT_UTF8 = "not UTF-8"
+INVALID_UTF8 = "invalid UTF-8"
 NESTED_TOO_DEEP = "nested too deep"
 MALFORMED_JSON = "malformed JSON"
 NOT_AN_OBJECT = "not a JSON object"
@@ -153,22 +153,20 @@ DDL = Verdict(None, False)
 APPLIED = Verdict(None, True)
 
 
-def as_read(value: bytes | None) -> str | None:
-    """A Kafka value as the jobs' readers decode it."""
-    return None if value is None else value.decode("utf-8", "replace")
-
-
-def dead_letter_reason(value: str | None, columns: Sequence[Column]) -> str | None:
-    """The reason the job gives ``value`` (as read) in the dead-letter topic, or None."""
+def dead_letter_reason(value: str | bytes | None, columns: Sequence[Column]) -> str | None:
+    """The reason the job gives ``value`` in the dead-letter topic, or None."""
     return judge(value, columns).reason
 
 
-def judge(value: str | None, columns: Sequence[Column]) -> Verdict:
-    """What the job does with ``value`` (as read), a message of a table with ``columns``."""
+def judge(value: str | bytes | None, columns: Sequence[Column]) -> Verdict:
+    """What the job does with ``value``, a message of a table with ``columns``."""
     if not value:
         return Verdict(EMPTY_MESSAGE, False)
-    if "\ufffd" in value:
-        return Verdict(NOT_UTF8, False)
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return Verdict(INVALID_UTF8, False)
     if _nested_too_deep(value):
         return Verdict(NESTED_TOO_DEEP, False)
     try:
@@ -331,8 +329,7 @@ class HostileMessages:
     every way (truncated, trailing content, a byte order mark, duplicate keys, deep nesting, huge
     numbers, bytes that are not UTF-8, random bytes, empty and null values). A row of a broken
     message often has the id of a real row (``ids``), so a test sees that a bad message never
-    touches one. Bytes that are not UTF-8 avoid 0xED (encoded surrogates), where Java's decoder
-    and Python's put a different number of U+FFFD."""
+    touches one."""
 
     def __init__(self, table: str, columns: Sequence[Column], ids: Sequence[int], rng: random.Random):
         self.table, self.columns, self.ids, self.random = table, tuple(columns), list(ids), rng
@@ -343,7 +340,7 @@ class HostileMessages:
         values: list[bytes | None] = []
         while len(values) < count:
             value = self.next()
-            if not judge(as_read(value), self.columns).applied:
+            if not judge(value, self.columns).applied:
                 values.append(value)
         return values
 
@@ -485,7 +482,7 @@ class HostileMessages:
                 return text.replace(written, f'"{column.name}":{huge}', 1).encode()
             case 6:
                 at = self.random.randrange(1, len(value))
-                not_utf8 = self.random.choice([b"\xff", b"\xc3", b"\xe6\x9d", b"\x80", b"\xc0\xaf"])
+                not_utf8 = self.random.choice([b"\xff", b"\xc3", b"\xe6\x9d", b"\x80", b"\xc0\xaf", b"\xed\xa0\x80"])
                 return value[:at] + not_utf8 + value[at:]
             case 7:
                 return text.replace('"', "'").encode()

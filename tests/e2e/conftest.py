@@ -10,9 +10,10 @@ While the input keeps coming:
      from their latest checkpoint),
   3. the other TaskManager is killed with SIGKILL between two checkpoints of the first job,
   4. the services fail one after the other (SERVICE_FAULTS).
-Hostile records go into each log topic among the mock's logs (testkit/hostile.py): half at once
-right after the restore, which every job must take without a restart, the rest through the kills
-and the faults.
+Hostile records go into each log topic among the mock's logs (testkit/hostile.py), and malformed
+Canal messages into each table topic among Canal's (testkit/canal.py, many with the ids of real
+rows): half at once right after the restore, which every job must take without a restart, the
+rest through the kills and the faults.
 When every job has committed the end of each topic it reads, the outputs are final, and the tests
 compare them with the oracle, computed from everything the topics hold (each partition in its
 order, with the records' timestamps) and the final state of the tables: exactly-once means they
@@ -42,7 +43,7 @@ from confluent_kafka.admin import AdminClient
 
 from flink_jobs import jobs
 from gmall_rt import clients, flink_rest
-from testkit import hostile, isolation, oracle
+from testkit import canal, hostile, isolation, oracle
 from gmall_rt.stack.kafka import Kafka
 from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
@@ -67,8 +68,10 @@ SERVICE_FAULTS = (
     ("Canal killed", ("canal",), "kill"),
 )
 CHECKPOINT_INTERVAL_MS = 2_000
-# hostile records per log topic, and over how long the second half of them goes in
+# hostile records per log topic, malformed Canal messages per table topic, and over how long the
+# second half of them goes in
 HOSTILE_LOGS = 10_000
+HOSTILE_CANAL_MESSAGES = 1_000
 HOSTILE_TRICKLE_S = 150
 # the mock's event time ends this long before it starts, so that logs sent at the end, stamped
 # with the wall clock, can close every alert window (window and allowed lateness) without being
@@ -113,6 +116,8 @@ class Pipeline:
     fault_s: dict[str, tuple[float, float]]
     mock_logs: dict[str, list[str]]  # what the mock sent to each log topic, by topic
     hostile_logs: dict[str, list[str | bytes | None]]  # the hostile records sent, by topic (record_value)
+    hostile_canal: dict[str, list[str | bytes | None]]  # the malformed Canal messages sent, by topic
+    canal_messages: dict[str, list[oracle.KafkaRecord]]  # what each Canal topic holds, by topic
     hostile_burst_s: float  # from the first half of the hostile records to every job past them
     restarts_after_burst: dict[str, int]  # each job's restarts when it had taken that half
 
@@ -360,11 +365,12 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     report(f"e2e: run {config.jobs.name_prefix}, on names of its own (testkit/isolation.py)")
     isolation.prepare(config)
     try:
-
         seed = int(time.time())
         report(f"e2e: mock seed {seed}")
         mock_dir = tmp_path_factory.mktemp("mock")
         log_topics = {config.topics.start: oracle.START_TYPE, config.topics.event: oracle.EVENT_TYPE}
+        canal_tables = {config.topics.order_info: "order_info", config.topics.order_detail: "order_detail",
+                        config.topics.user_info: "user_info"}
         # a day well before the mock's logs: a hostile record that is a valid log after all never makes
         # the mock's logs late
         hostile_day = int((datetime.datetime.now() - datetime.timedelta(days=12)).timestamp() * 1000)
@@ -398,18 +404,26 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
 
             report(f"e2e: restored at parallelism 2 and checkpointing, {time.monotonic() - mock_started:.0f} s into the input")
 
+            with clients.mariadb_source(config) as conn, conn.cursor() as cursor:
+                real_ids = {}
+                for topic, table in canal_tables.items():
+                    cursor.execute(f"SELECT id FROM {table} ORDER BY id LIMIT 500")
+                    real_ids[topic] = [row[0] for row in cursor.fetchall()]
+            hostile_records.update({topic: canal.hostile_messages(table, real_ids[topic], HOSTILE_CANAL_MESSAGES, seed + 10 + n)
+                                    for n, (topic, table) in enumerate(canal_tables.items())})
             burst_at = time.monotonic()
             for topic, records in hostile_records.items():
-                send_records(config, topic, records[:HOSTILE_LOGS // 2])
-            burst_end = {topic: Kafka(config).end_offsets(topic) for topic in log_topics}
+                send_records(config, topic, records[:len(records) // 2])
+            burst_end = {topic: Kafka(config).end_offsets(topic) for topic in hostile_records}
             sources = [pair for job in job_list for pair in subscriptions(config, job, restored[job.name])]
-            wait_for(lambda: committed_past(config, sources, burst_end), "every log job to commit past the hostile records")
+            wait_for(lambda: committed_past(config, sources, burst_end), "every job to commit past the hostile records")
             hostile_burst_s = time.monotonic() - burst_at
             restarts_after_burst = {name: flink_rest.restarts(config, jid) for name, jid in restored.items()}
-            report(f"e2e: {HOSTILE_LOGS // 2:,} hostile records in each log topic at once, every job past them in "
-                   f"{hostile_burst_s:.1f} s, restarts {restarts_after_burst}")
-            trickle = concurrent.futures.ThreadPoolExecutor(len(log_topics))
-            trickled = [trickle.submit(send_records, config, topic, records[HOSTILE_LOGS // 2:], HOSTILE_TRICKLE_S)
+            report(f"e2e: {HOSTILE_LOGS // 2:,} hostile records in each log topic and {HOSTILE_CANAL_MESSAGES // 2:,} "
+                   f"malformed messages in each Canal topic at once, every job past them in {hostile_burst_s:.1f} s, "
+                   f"restarts {restarts_after_burst}")
+            trickle = concurrent.futures.ThreadPoolExecutor(len(hostile_records))
+            trickled = [trickle.submit(send_records, config, topic, records[len(records) // 2:], HOSTILE_TRICKLE_S)
                         for topic, records in hostile_records.items()]
             trickle.shutdown(wait=False)
 
@@ -469,8 +483,11 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
                 recovery_s=recovery_s,
                 fault_s=fault_s,
                 mock_logs=mock_logs(mock_dir, config),
-                hostile_logs={topic: [oracle.record_value(value) for value in records]
-                              for topic, records in hostile_records.items()},
+                hostile_logs={topic: [oracle.record_value(value) for value in hostile_records[topic]]
+                              for topic in log_topics},
+                hostile_canal={topic: [oracle.record_value(value) for value in hostile_records[topic]]
+                               for topic in canal_tables},
+                canal_messages={topic: read_topic(config, topic) for topic in canal_tables},
                 hostile_burst_s=hostile_burst_s,
                 restarts_after_burst=restarts_after_burst,
             )

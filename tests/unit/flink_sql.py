@@ -67,7 +67,8 @@ def register_source(t_env, job: jobs.Job, config: Config, table: str, lines: Ite
         options = (f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', 'format' = 'json', "
                    "'json.timestamp-format.standard' = 'ISO-8601')")
     else:
-        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        path.write_bytes(b"".join((line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n"
+                                  for line in lines))
         options = f") WITH ('connector' = 'filesystem', 'path' = '{path.as_uri()}', {format_options(ddl)})"
     t_env.execute_sql(_WITH_CLAUSE.sub(lambda _match: options, ddl))
 

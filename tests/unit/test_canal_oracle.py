@@ -38,7 +38,9 @@ def row(**values) -> dict:
 @pytest.mark.parametrize("value, reason", [
     (None, "empty message"),
     ("", "empty message"),
-    (message().replace("李四", "李\ufffd"), "not UTF-8"),
+    (message().replace("李四", "李\ufffd"), None),  # U+FFFD is a character like any other
+    (message().encode()[:-1] + b"\xc3}", "invalid UTF-8"),
+    (message().encode().replace("李".encode(), b"\xed\xa0\x80"), "invalid UTF-8"),  # an encoded surrogate
     (with_field("deep", "[" * 99 + "]" * 99), None),  # 100 deep with the message itself
     (with_field("deep", "[" * 100 + "]" * 100), "nested too deep"),
     (with_field("deep", "[" * 100), "nested too deep"),  # and malformed: the depth is judged first
@@ -112,16 +114,15 @@ def test_ddl_is_not_applied_and_a_valid_message_is():
     assert canal.judge(message("DELETE"), COLUMNS) == canal.APPLIED
 
 
-def test_values_are_read_as_the_jobs_readers_decode_them():
-    assert canal.as_read(None) is None
-    assert canal.as_read(b'{"a":"\xff"}') == '{"a":"\ufffd"}'
-    assert canal.dead_letter_reason(canal.as_read(message().encode()[:-1] + b"\xc3}"), COLUMNS) == "not UTF-8"
+def test_a_message_as_bytes_is_judged_as_its_text_when_it_is_utf8():
+    assert canal.judge(message().encode(), COLUMNS) == canal.judge(message(), COLUMNS) == canal.APPLIED
+    assert canal.dead_letter_reason(b"", COLUMNS) == "empty message"
 
 
 def test_the_end_to_end_tests_hostile_messages_are_neither_applied_nor_all_alike():
     values = canal.hostile_messages("user_info", ids=[7, 8], count=1000, seed=3)
     columns = canal.source_table_columns("user_info")
-    verdicts = [canal.judge(canal.as_read(value), columns) for value in values]
+    verdicts = [canal.judge(value, columns) for value in values]
     assert len(values) == 1000 and not any(verdict.applied for verdict in verdicts)
     assert len({verdict.reason for verdict in verdicts}) > 20
     assert values == canal.hostile_messages("user_info", ids=[7, 8], count=1000, seed=3)
@@ -130,10 +131,10 @@ def test_the_end_to_end_tests_hostile_messages_are_neither_applied_nor_all_alike
 def test_hostile_messages_are_all_dead_letters_or_ddl_of_every_kind_with_real_ids():
     ids = [11, 12, 13]
     values = canal.HostileMessages("order_info", COLUMNS, ids, random.Random(4)).take(3000)
-    verdicts = [canal.judge(canal.as_read(value), COLUMNS) for value in values]
+    verdicts = [canal.judge(value, COLUMNS) for value in values]
     assert not any(verdict.applied for verdict in verdicts)
     reasons = {verdict.reason for verdict in verdicts}
-    assert {None, "empty message", "not UTF-8", "nested too deep", "malformed JSON", "not a JSON object",
+    assert {None, "empty message", "invalid UTF-8", "nested too deep", "malformed JSON", "not a JSON object",
             "missing field type", "wrong type for type", "unknown type", "unknown type CREATE", "missing field data",
             "wrong type for data", "wrong type for old", "missing field old", "old does not match data",
             "not a row in data", "missing field id", "missing field id in old", "out of range for total_amount",

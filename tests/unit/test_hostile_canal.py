@@ -7,8 +7,9 @@ ids of valid ones.
 
 Hypothesis draws the hostile messages: the seed and length of the testkit's generator (its draws
 overflow Hypothesis's buffer), any text, and any JSON value in a column of a valid message. CI runs
-the "ci" profile (tests/conftest.py). (A line of these files holds neither a line break nor a
-record without a value; java/udfs' tests take those.)"""
+the "ci" profile (tests/conftest.py). Each message reaches the job as bytes, as from Kafka. (A line
+of these files holds neither a line break nor a record without a value; java/udfs' tests take
+those.)"""
 
 import datetime
 import random
@@ -19,7 +20,7 @@ from hypothesis import given, strategies as st
 from flink_jobs import gmv, jobs, sale_detail, user_dim
 from testkit import canal, oracle
 from tests.unit import flink_sql
-from tests.unit.test_hostile_logs import JSON_VALUES, LINE_CHARACTERS, dumps, without_line_breaks
+from tests.unit.test_hostile_logs import JSON_VALUES, dumps
 from tests.unit.test_sale_detail_sql import DOC_FIELDS, Changelog, as_oracle_doc, in_memory_lookup, line, order, user
 from tests.unit.test_user_dim import expected_hash
 
@@ -27,7 +28,8 @@ ORDER_COLUMNS = ("total_amount", "order_status", "create_time", "consignee_tel")
 HOSTILE = st.fixed_dictionaries({
     "seed": st.integers(0, 2**32),  # of the testkit's generator: more draws than Hypothesis's buffer holds
     "count": st.integers(60, 150),
-    "texts": st.lists(st.text(LINE_CHARACTERS, max_size=60), max_size=15),
+    "texts": st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=60),
+                      max_size=15),
     # any JSON value for a column of a valid message's first row
     "values": st.lists(st.tuples(st.integers(0, 100), JSON_VALUES), max_size=15),
 })
@@ -55,10 +57,16 @@ def valid_changes(table: str, rng: random.Random) -> Changelog:
     return log
 
 
-def hostile_lines(table: str, columns, ids, drawn: dict) -> list[str]:
-    """The drawn hostile messages, as the jobs read them, that the oracle says must not be applied."""
+def one_line(value: bytes) -> bytes:
+    """``value`` without the bytes that end a line of the in-memory source."""
+    return value.replace(b"\n", b" ").replace(b"\r", b" ")
+
+
+def hostile_lines(table: str, columns, ids, drawn: dict) -> list[str | bytes]:
+    """The drawn hostile messages, that the oracle says must not be applied: their text, or their
+    bytes when they are not UTF-8."""
     generator = canal.HostileMessages(table, columns, ids, random.Random(drawn["seed"]))
-    lines = [without_line_breaks(canal.as_read(value)) for value in generator.take(drawn["count"])
+    lines = [oracle.record_value(one_line(value)) for value in generator.take(drawn["count"])
              if value is not None] + drawn["texts"]
     for index, value in drawn["values"]:
         message = generator.valid_message()
@@ -67,7 +75,7 @@ def hostile_lines(table: str, columns, ids, drawn: dict) -> list[str]:
     return [text for text in lines if not canal.judge(text, columns).applied]
 
 
-def interleave(valid: list[str], hostile: list[str], rng: random.Random) -> list[str]:
+def interleave(valid: list[str], hostile: list[str | bytes], rng: random.Random) -> list[str | bytes]:
     """Both, each in its own order: the valid messages' order is their rows' history."""
     lines = list(valid)
     for text in hostile:
@@ -86,11 +94,11 @@ def run(config, tmp_path, job, topic_table: str, lines: list[str], others: dict[
     if job is sale_detail.JOB:
         t_env.create_temporary_system_function("lookup_user", in_memory_lookup({}))
     jobs.register_views(t_env, job, jobs.sql_parameters(config, job))
-    dead = flink_sql.all_rows(t_env, f"SELECT source_topic, reason, `value` FROM {topic_table}_dead_letters")
-    return t_env, [(d["source_topic"], d["value"], d["reason"]) for d in dead]
+    dead = flink_sql.all_rows(t_env, f"SELECT source_topic, reason, `value`, value_base64 FROM {topic_table}_dead_letters")
+    return t_env, [(d["source_topic"], oracle.dead_letter_value(d), d["reason"]) for d in dead]
 
 
-def expected_dead_letters(topic: str, lines: list[str], columns) -> list[tuple]:
+def expected_dead_letters(topic: str, lines: list[str | bytes], columns) -> list[tuple]:
     reasons = [(topic, text, canal.dead_letter_reason(text, columns)) for text in lines]
     return [dead for dead in reasons if dead[2] is not None]
 

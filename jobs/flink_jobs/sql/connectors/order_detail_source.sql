@@ -26,7 +26,7 @@ CREATE TABLE order_detail_source (
 -- The same topic, each message as it is (NULL for a record without a value), to report the ones
 -- the source skips.
 CREATE TABLE order_detail_messages (
-  line STRING
+  line BYTES
 ) WITH (
   'connector' = 'kafka',
   'topic' = '{{ topic_order_detail }}',

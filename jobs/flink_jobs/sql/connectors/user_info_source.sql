@@ -31,7 +31,7 @@ CREATE TABLE user_info_source (
 -- The same topic, each message as it is (NULL for a record without a value): the user-dim job
 -- reports the ones the source skips.
 CREATE TABLE user_info_messages (
-  line STRING
+  line BYTES
 ) WITH (
   'connector' = 'kafka',
   'topic' = '{{ topic_user_info }}',

@@ -12,4 +12,4 @@ FROM orders;
 
 INSERT INTO gmv_hour_sink SELECT dt, hr, gmv, order_count FROM gmv_by_hour;
 
-INSERT INTO dead_letter_sink (source_topic, reason, `value`) SELECT source_topic, reason, `value` FROM order_info_dead_letters;
+INSERT INTO dead_letter_sink SELECT source_topic, reason, `value`, value_base64 FROM order_info_dead_letters;

@@ -3,7 +3,8 @@
 -- key NOT NULL): the function and the format judge a message by the same rules, so a message is
 -- either applied or here, never both and never neither.
 CREATE TEMPORARY VIEW order_info_dead_letters AS
-SELECT '{{ topic_order_info }}' AS source_topic, count_dead_letter(reason) AS reason, line AS `value`
+SELECT '{{ topic_order_info }}' AS source_topic, count_dead_letter(reason) AS reason, record_text(line) AS `value`,
+  CASE WHEN reason = 'invalid UTF-8' THEN TO_BASE64(line) END AS value_base64
 FROM (
   SELECT line, canal_message_error(line,
     'id BIGINT NOT NULL', 'consignee STRING', 'consignee_tel STRING', 'total_amount DECIMAL(10, 2)',

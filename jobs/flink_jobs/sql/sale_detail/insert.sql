@@ -7,4 +7,4 @@ FROM sale_details;
 -- Elasticsearch gets the committed changes only (connectors/sale_detail_changes.sql)
 INSERT INTO sale_detail_sink SELECT * FROM sale_detail_changes;
 
-INSERT INTO dead_letter_sink (source_topic, reason, `value`) SELECT source_topic, reason, `value` FROM order_detail_dead_letters;
+INSERT INTO dead_letter_sink SELECT source_topic, reason, `value`, value_base64 FROM order_detail_dead_letters;

@@ -4,7 +4,8 @@
 -- (order_info's are the GMV job's and user_info's the user-dim job's to report, so each bad
 -- message reaches the dead-letter topic once.)
 CREATE TEMPORARY VIEW order_detail_dead_letters AS
-SELECT '{{ topic_order_detail }}' AS source_topic, count_dead_letter(reason) AS reason, line AS `value`
+SELECT '{{ topic_order_detail }}' AS source_topic, count_dead_letter(reason) AS reason, record_text(line) AS `value`,
+  CASE WHEN reason = 'invalid UTF-8' THEN TO_BASE64(line) END AS value_base64
 FROM (
   SELECT line, canal_message_error(line,
     'id BIGINT NOT NULL', 'order_id BIGINT', 'sku_id BIGINT', 'sku_name STRING', 'img_url STRING',

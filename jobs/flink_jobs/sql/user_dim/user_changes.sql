@@ -10,7 +10,8 @@ FROM user_info_source;
 -- counted in gmall_dead_letters. The columns are user_info_source's, as its DDL declares them (the
 -- primary key NOT NULL), so a message is either applied or here, never both and never neither.
 CREATE TEMPORARY VIEW user_info_dead_letters AS
-SELECT '{{ topic_user_info }}' AS source_topic, count_dead_letter(reason) AS reason, line AS `value`
+SELECT '{{ topic_user_info }}' AS source_topic, count_dead_letter(reason) AS reason, record_text(line) AS `value`,
+  CASE WHEN reason = 'invalid UTF-8' THEN TO_BASE64(line) END AS value_base64
 FROM (
   SELECT line, canal_message_error(line,
     'id BIGINT NOT NULL', 'login_name STRING', 'nick_name STRING', 'passwd STRING', 'name STRING',

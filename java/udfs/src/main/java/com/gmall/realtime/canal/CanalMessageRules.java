@@ -25,6 +25,8 @@ import org.apache.flink.table.types.logical.TimestampType;
 import org.apache.flink.table.types.logical.utils.LogicalTypeParser;
 import org.apache.flink.util.jackson.JacksonMapperFactory;
 
+import com.gmall.realtime.udf.RecordText;
+
 /**
  * The one decision on a Canal flatMessage of a table: applied (all its rows), dead letter (with a
  * reason), or not data at all (DDL). The {@code gmall-canal-json} format applies exactly the
@@ -34,8 +36,8 @@ import org.apache.flink.util.jackson.JacksonMapperFactory;
  * <p>The rules, the first one broken giving the reason:
  * <ol>
  *   <li>a null or zero-length Kafka value: {@code empty message}</li>
- *   <li>bytes that are not UTF-8, which the readers decode to U+FFFD: {@code not UTF-8} (a U+FFFD
- *       Canal itself wrote reads the same; no reader can tell the two apart)</li>
+ *   <li>bytes that are not UTF-8 (RFC 3629, decoded strictly, not as Flink's lenient string
+ *       decoding would): {@code invalid UTF-8}</li>
  *   <li>brackets nested deeper than {@value #MAX_NESTING}: {@code nested too deep}</li>
  *   <li>not one JSON value: {@code malformed JSON}; not an object: {@code not a JSON object}</li>
  *   <li>{@code isDdl} is {@code true} and {@code type} a string other than INSERT, UPDATE, DELETE:
@@ -103,13 +105,19 @@ public final class CanalMessageRules implements Serializable {
         }).toList());
     }
 
-    /** What to do with a message, as the topic's readers decode its value (null: a null value). */
+    /** What to do with a message: its Kafka record's value (null: a record without one). */
+    public Verdict judge(@Nullable byte[] message) {
+        if (message == null || message.length == 0) {
+            return Verdict.rejected("empty message");
+        }
+        String text = RecordText.decode(message);
+        return text == null ? Verdict.rejected("invalid UTF-8") : judge(text);
+    }
+
+    /** What to do with a message's text (null: a record without a value). */
     public Verdict judge(@Nullable String message) {
         if (message == null || message.isEmpty()) {
             return Verdict.rejected("empty message");
-        }
-        if (message.indexOf('\uFFFD') >= 0) {
-            return Verdict.rejected("not UTF-8");
         }
         if (nestedTooDeep(message)) {
             return Verdict.rejected("nested too deep");

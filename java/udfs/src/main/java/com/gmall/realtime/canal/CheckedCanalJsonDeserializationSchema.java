@@ -57,12 +57,11 @@ public final class CheckedCanalJsonDeserializationSchema implements Deserializat
 
     @Override
     public void deserialize(@Nullable byte[] message, Collector<RowData> out) throws IOException {
-        // decoded as the raw format decodes the dead-letter path's copy of the message
-        String text = message == null ? null : new String(message, StandardCharsets.UTF_8);
-        CanalMessageRules.Verdict verdict = rules.judge(text);
+        CanalMessageRules.Verdict verdict = rules.judge(message);
         if (verdict.isRejected()) {
             if (!ignoreParseErrors) {
-                throw new IOException("Canal message that cannot be applied (" + verdict.reason() + "): " + text);
+                throw new IOException("Canal message that cannot be applied (" + verdict.reason() + "): "
+                        + (message == null ? null : new String(message, StandardCharsets.UTF_8)));
             }
             return;
         }
@@ -74,6 +73,7 @@ public final class CheckedCanalJsonDeserializationSchema implements Deserializat
             canalJson.deserialize(message, new ListCollector<>(rows));
         } catch (IOException e) {
             gaps.inc();
+            String text = new String(message, StandardCharsets.UTF_8);
             LOG.error("A Canal message the rules accept failed in canal-json and is skipped, with no dead letter: {}",
                     text.length() > LOGGED_CHARACTERS ? text.substring(0, LOGGED_CHARACTERS) + "..." : text, e);
             if (!ignoreParseErrors) {

@@ -14,15 +14,15 @@ import org.apache.flink.table.functions.ScalarFunction;
  * is DDL, which is neither). The reason comes from {@link CanalMessageRules}, the rules by which the
  * {@code gmall-canal-json} format applies a message or skips it: given the columns its source table
  * declares (a unit test holds the two lists together), this reports exactly the messages that
- * source skips. {@code line} is the message as the {@code raw} format reads it, NULL for a null
- * Kafka value.
+ * source skips. {@code line} is the message's bytes as the {@code raw} format reads them into a
+ * BYTES column, NULL for a null Kafka value.
  */
 public class CanalMessageCheck extends ScalarFunction {
 
     /** Rules are made once per distinct list of columns. */
     private final Map<List<String>, CanalMessageRules> rules = new ConcurrentHashMap<>();
 
-    public String eval(String line, String... declaredColumns) {
+    public String eval(byte[] line, String... declaredColumns) {
         return rules.computeIfAbsent(List.of(declaredColumns), CanalMessageCheck::rulesOf).judge(line).reason();
     }
 

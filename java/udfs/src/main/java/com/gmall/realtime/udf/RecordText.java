@@ -23,7 +23,7 @@ public class RecordText extends ScalarFunction {
     }
 
     /** The value as text when it is valid UTF-8 (RFC 3629: no surrogates, no overlong forms), else NULL. */
-    static String decode(byte[] value) {
+    public static String decode(byte[] value) {
         if (value == null) {
             return null;
         }

@@ -204,7 +204,7 @@ class CheckedCanalJsonFormatTest {
         assertEquals(List.of(), lenientCanalJson(""));
         assertEquals("empty message", reason(null));
         assertEquals("empty message", reason(""));
-        assertEquals("empty message", new CanalMessageCheck().eval(null, CanalFormats.DECLARATIONS));
+        assertEquals("empty message", new CanalMessageCheck().eval((byte[]) null, CanalFormats.DECLARATIONS));
         IOException failure = assertThrows(IOException.class,
                 () -> rows(CanalFormats.checked(false, new CanalFormats.Metrics()), null));
         assertTrue(failure.getMessage().contains("empty message"));
@@ -258,8 +258,8 @@ class CheckedCanalJsonFormatTest {
         System.arraycopy(valid, 0, broken, 0, 30);
         broken[30] = (byte) 0xFF;
         System.arraycopy(valid, 30, broken, 31, valid.length - 30);
-        String asRead = new String(broken, java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals("not UTF-8", reason(asRead));
+        assertEquals("invalid UTF-8", RULES.judge(broken).reason());
+        assertEquals("invalid UTF-8", new CanalMessageCheck().eval(broken, CanalFormats.DECLARATIONS));
         assertEquals(List.of(), rows(CanalFormats.checked(true, new CanalFormats.Metrics()), broken));
     }
 
@@ -316,7 +316,7 @@ class CheckedCanalJsonFormatTest {
                 getClass().getClassLoader(), DeserializationFormatFactory.class, "gmall-canal-json");
         assertInstanceOf(CheckedCanalJsonFormatFactory.class, factory);
         String badAmount = insert(row("total_amount", "\"1e3\""));
-        assertEquals(reason(badAmount), new CanalMessageCheck().eval(badAmount, CanalFormats.DECLARATIONS));
+        assertEquals(reason(badAmount), new CanalMessageCheck().eval(utf8(badAmount), CanalFormats.DECLARATIONS));
         assertFalse(RULES.judge(insert(ROW)).isRejected());
     }
 

@@ -366,7 +366,8 @@ final class HostileCanalMessages {
     /** A byte that cannot start a UTF-8 character, or an incomplete one, put inside the message. */
     private byte[] notUtf8(byte[] message) {
         byte[][] bad = {
-            {(byte) 0xFF}, {(byte) 0xC3}, {(byte) 0xE6, (byte) 0x9D}, {(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}};
+            {(byte) 0xFF}, {(byte) 0xC3}, {(byte) 0xE6, (byte) 0x9D}, {(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF},
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80}};
         byte[] insert = bad[random.nextInt(bad.length)];
         int at = 1 + random.nextInt(message.length - 1);
         byte[] result = new byte[message.length + insert.length];

@@ -64,8 +64,8 @@ class HostileCanalMessagesTest {
             byte[] message = messages.next();
             String text = message == null ? null : new String(message, StandardCharsets.UTF_8);
             String shown = "message " + n + ": " + text;
-            CanalMessageRules.Verdict verdict = rules.judge(text);
-            assertEquals(verdict.reason(), deadLetterFunction.eval(text, CanalFormats.DECLARATIONS), shown);
+            CanalMessageRules.Verdict verdict = rules.judge(message);
+            assertEquals(verdict.reason(), deadLetterFunction.eval(message, CanalFormats.DECLARATIONS), shown);
             List<RowData> applied = assertDoesNotThrow(() -> CanalFormats.rows(checked, message), shown);
             if (!verdict.hasRows()) {
                 assertEquals(List.of(), applied, shown);
@@ -84,7 +84,7 @@ class HostileCanalMessagesTest {
         }
 
         assertEquals(0, metrics.count(CheckedCanalJsonDeserializationSchema.GAPS_METRIC));
-        Set<String> expectedOutcomes = new TreeSet<>(Set.of("(applied)", "(DDL)", "empty message", "not UTF-8",
+        Set<String> expectedOutcomes = new TreeSet<>(Set.of("(applied)", "(DDL)", "empty message", "invalid UTF-8",
                 "nested too deep", "malformed JSON", "not a JSON object", "missing field type", "wrong type for type",
                 "unknown type", "unknown type CREATE", "missing field data", "wrong type for data", "missing field old",
                 "wrong type for old", "old does not match data", "not a row in data", "not a row in old",
