@@ -438,7 +438,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
                      "the killed TaskManager to be back", limit_s=120)
             # five jobs checkpointing every 2 s leave hardly a moment when none is: the first job's
             wait_for(lambda: not checkpoint_in_progress(config, restored_ids[:1]), "a moment between checkpoints",
-                     limit_s=60, poll_s=0.02)
+                     limit_s=180, poll_s=0.02)
             recovery_s.append(wait_recovered(config, restored_ids, kill_taskmanager(config, 2)))
             report(f"e2e: TaskManager 2 killed between two checkpoints of {job_list[0].pipeline_name(config)}, "
                    f"recovered in {recovery_s[-1]:.1f} s, "
