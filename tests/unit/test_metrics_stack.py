@@ -118,3 +118,7 @@ def test_the_reporter_is_of_the_flink_line_the_cluster_runs():
     pinned = tomllib.loads((PROJECT_ROOT / "jobs" / "pyproject.toml").read_text())["project"]["dependencies"]
     flink = next(dep.split("==")[1] for dep in pinned if dep.startswith("apache-flink=="))
     assert reporter.split(".")[:2] == flink.split(".")[:2]
+    dockerfile = (PROJECT_ROOT / "k8s" / "Dockerfile").read_text()
+    assert re.search(r"-pl \S*metrics-reporter", dockerfile)
+    assert "COPY --from=connectors /artifacts/flink-plugins/metrics-prometheus/ /opt/flink/plugins/metrics-prometheus/" \
+        in dockerfile
