@@ -229,7 +229,8 @@ def validate(config: Config) -> Config:
                           f"TaskManagers' metrics ports ({ports[0]} to {ports[-1]}: flink.taskmanager_metrics_port "
                           "and the ports after it, one per TaskManager); give it another")
     if config.prometheus.scrape_interval_s < 1:
-        raise ConfigError(f"prometheus.scrape_interval_s: expected at least 1, got {config.prometheus.scrape_interval_s}")
+        raise ConfigError("prometheus.scrape_interval_s: expected at least 1, "
+                          f"got {config.prometheus.scrape_interval_s}")
     canal = config.canal
     if canal.test_database:
         if not _DATABASE.fullmatch(canal.test_database) or canal.test_database == config.mariadb.source_database:

@@ -145,9 +145,12 @@ CASES = {
                flink_process="flink-taskmanager-2"),
         series("up", "1x24", job="other", instance="127.0.0.1:9100"),
     ], "2m", {
-        (("__name__", "up"), ("flink_process", "flink-jobmanager"), ("instance", "127.0.0.1:9249"), ("job", "flink-jobmanager")): 1,
-        (("__name__", "up"), ("flink_process", "flink-taskmanager-1"), ("instance", "127.0.0.1:9250"), ("job", "flink-taskmanager")): 1,
-        (("__name__", "up"), ("flink_process", "flink-taskmanager-2"), ("instance", "127.0.0.1:9251"), ("job", "flink-taskmanager")): 0,
+        (("__name__", "up"), ("flink_process", "flink-jobmanager"), ("instance", "127.0.0.1:9249"),
+         ("job", "flink-jobmanager")): 1,
+        (("__name__", "up"), ("flink_process", "flink-taskmanager-1"), ("instance", "127.0.0.1:9250"),
+         ("job", "flink-taskmanager")): 1,
+        (("__name__", "up"), ("flink_process", "flink-taskmanager-2"), ("instance", "127.0.0.1:9251"),
+         ("job", "flink-taskmanager")): 0,
     }),
 }
 

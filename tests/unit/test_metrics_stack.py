@@ -120,5 +120,5 @@ def test_the_reporter_is_of_the_flink_line_the_cluster_runs():
     assert reporter.split(".")[:2] == flink.split(".")[:2]
     dockerfile = (PROJECT_ROOT / "k8s" / "Dockerfile").read_text()
     assert re.search(r"-pl \S*metrics-reporter", dockerfile)
-    assert "COPY --from=connectors /artifacts/flink-plugins/metrics-prometheus/ /opt/flink/plugins/metrics-prometheus/" \
-        in dockerfile
+    plugin = "/artifacts/flink-plugins/metrics-prometheus/ /opt/flink/plugins/metrics-prometheus/"
+    assert f"COPY --from=connectors {plugin}" in dockerfile
