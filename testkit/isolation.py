@@ -124,8 +124,9 @@ def _source_topics(config: Config) -> list[str]:
     return [config.topics.order_info, config.topics.order_detail, config.topics.user_info]
 
 
-def _wait_quiet(kafka: Kafka, topics: list[str], limit_s: float = 120) -> None:
-    """Wait until none of ``topics`` has had a new message for QUIET_S: Canal publishes later."""
+def wait_quiet(kafka: Kafka, topics: list[str], limit_s: float = 120) -> None:
+    """Wait until none of ``topics`` (those that exist) has had a new message for QUIET_S: Canal
+    publishes later."""
     existing = set(kafka.admin().list_topics(timeout=10).topics)
     topics = [topic for topic in topics if topic in existing]
     deadline, seen, since = time.monotonic() + limit_s, None, time.monotonic()
@@ -175,7 +176,7 @@ def _reset_source(config: Config) -> None:
     mariadb, database, kafka = MariaDB(config), config.mariadb.source_database, Kafka(config)
     mariadb.create_source_tables(database)
     mariadb.admin_sql("".join(f"TRUNCATE TABLE `{table}`;\n" for table in SOURCE_TABLES), database=database)
-    _wait_quiet(kafka, _source_topics(config))
+    wait_quiet(kafka, _source_topics(config))
     _delete_topics(kafka, _source_topics(config))
     ensure_topics(kafka.admin(), _source_topics(config), config.kafka.partitions)
 

@@ -213,20 +213,6 @@ def caught_up(config, sources: list[tuple[str, str]]) -> bool:
     return True
 
 
-def wait_quiet(config, topics, quiet_s=6, limit_s=180) -> None:
-    """Canal publishes asynchronously: wait until the topics have had nothing new for quiet_s."""
-    kafka, deadline = Kafka(config), time.monotonic() + limit_s
-    seen, since = None, time.monotonic()
-    while time.monotonic() < deadline:
-        now = [kafka.end_offsets(topic) for topic in topics]
-        if now != seen:
-            seen, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return
-        time.sleep(1)
-    raise AssertionError(f"{topics} still growing after {limit_s} s")
-
-
 def wait_for(condition, what: str, limit_s: float = 300, poll_s: float = 1) -> None:
     deadline = time.monotonic() + limit_s
     while not condition():
@@ -468,7 +454,8 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
             for sent in trickled:
                 sent.result(timeout=600)
             close_the_windows(config, config.topics.event, int(time.time() * 1000))
-            wait_quiet(config, [config.topics.order_info, config.topics.order_detail, config.topics.user_info])
+            isolation.wait_quiet(Kafka(config), [config.topics.order_info, config.topics.order_detail,
+                                                 config.topics.user_info], limit_s=180)
             wait_for(lambda: caught_up(config, sources), "every job to commit the end of its topics")
             idle_since = time.monotonic()
             # the outputs of the last checkpoint are flushed when it completes; one more makes sure
