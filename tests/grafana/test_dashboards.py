@@ -111,7 +111,7 @@ def test_every_panel_query_can_be_built_for_a_day(name):
                 sql = grafana_queries.sql_query(target, SAMPLE_VALUES)
                 assert "$" not in sql and "'2026-11-20'" in sql
             elif DATASOURCE_TYPES[target["datasource"]["uid"]] == "prometheus":
-                # tests/grafana/test_operations_promql.py evaluates each one
+                # tests/grafana/test_operations_dashboard.py evaluates each one
                 assert "$" not in grafana_queries.promql(target, SAMPLE_VALUES)
             else:
                 time_field = next(d for d in DATASOURCES if d["uid"] == target["datasource"]["uid"])["jsonData"]["timeField"]
