@@ -49,9 +49,9 @@ from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
 
 E2E_DIR = Path(__file__).parent
-MOCK_LOGS = 480_000
-# logs/s: the run takes about 480 s, so the restore, the hostile records, both TaskManager kills and the services'
-# faults (SERVICE_FAULTS, over by 240 to 280 s in) all land in it
+MOCK_LOGS = 720_000
+# logs/s: the run takes about 720 s, so the restore, the hostile records, both TaskManager kills and the
+# services' faults (SERVICE_FAULTS, over by 400 to 520 s in on a loaded machine) all land in it
 MOCK_RATE = 1_000
 # how long a stopped service stays down while the input flows
 OUTAGE_S = 30
