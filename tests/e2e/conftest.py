@@ -199,14 +199,20 @@ def subscriptions(config, job: jobs.Job, job_id: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def committed_offsets(config, group: str, topic: str, partitions) -> dict[int, int]:
+    """The offsets ``group`` has committed in ``partitions`` of ``topic`` (negative: none yet)."""
+    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
+    request = [TopicPartition(topic, p) for p in partitions]
+    future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
+    return {tp.partition: tp.offset for tp in future.result().topic_partitions}
+
+
 def caught_up(config, sources: list[tuple[str, str]]) -> bool:
     """Whether each (consumer group, topic) has committed offsets past the topic's last record."""
-    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
     for group, topic in sources:
-        request = [TopicPartition(topic, p) for p in Kafka(config).end_offsets(topic)]
-        future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
-        # no commit yet: a negative offset, read from the beginning
-        committed = {tp.partition: max(tp.offset, 0) for tp in future.result().topic_partitions}
+        offsets = committed_offsets(config, group, topic, Kafka(config).end_offsets(topic))
+        # no commit yet: read from the beginning
+        committed = {partition: max(offset, 0) for partition, offset in offsets.items()}
         with closing(records_to_end(config, topic, committed)) as after_commit:
             if next(after_commit, None) is not None:
                 return False
@@ -328,13 +334,11 @@ def send_records(config, topic: str, values: list[bytes | None], seconds: float 
 def committed_past(config, sources: list[tuple[str, str]], offsets: dict[str, dict[int, int]]) -> bool:
     """Whether each (consumer group, topic) of ``sources`` whose topic is in ``offsets`` has
     committed, in every partition, at least the offset given there."""
-    admin = AdminClient({"bootstrap.servers": config.kafka.bootstrap_servers})
     for group, topic in sources:
         if topic not in offsets:
             continue
-        request = [TopicPartition(topic, p) for p in offsets[topic]]
-        future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, request)])[group]
-        if any(tp.offset < offsets[topic][tp.partition] for tp in future.result().topic_partitions):
+        committed = committed_offsets(config, group, topic, offsets[topic])
+        if any(offset < offsets[topic][partition] for partition, offset in committed.items()):
             return False
     return True
 
