@@ -16,8 +16,7 @@ import pymysql
 import pytest
 from elasticsearch import Elasticsearch
 
-from gmall_rt import grafana
-from testkit import oracle
+from gmall_rt import grafana, reference as oracle
 from testkit.grafana_queries import TimeRange, es_search, panels, sql_query
 
 pytestmark = pytest.mark.stack
