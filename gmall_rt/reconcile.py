@@ -31,7 +31,14 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping, TextIO
 from zoneinfo import ZoneInfo
 
-from gmall_rt import reference
+import phoenixdb
+import pymysql
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+from elasticsearch import exceptions as es_exceptions
+from elasticsearch import helpers
+
+from gmall_rt import clients, reference
+from gmall_rt import config as config_module
 from gmall_rt.config import Config, ConfigError
 
 HOURS = range(24)
@@ -212,8 +219,6 @@ def expected_outputs(inputs: Inputs, day: datetime.date, zone: str) -> dict[str,
 def read_topic(config: Config, topic: str, progress: Callable[[str], None]) -> list[reference.KafkaRecord]:
     """Every committed record of ``topic`` up to the end each partition has now: value, partition
     and record timestamp, each partition's records in their order."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
-
     consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": "gmall-rt-reconcile",
                          "enable.auto.commit": False, "isolation.level": "read_committed",
                          "enable.partition.eof": True, "log_level": 3})
@@ -254,10 +259,6 @@ def read_topic(config: Config, topic: str, progress: Callable[[str], None]) -> l
 def read_inputs(config: Config, progress: Callable[[str], None]) -> Inputs:
     """The logs as the topics hold them now, screened with the configured lateness and clock-skew
     rules, and the source tables as they are now."""
-    import pymysql
-
-    from gmall_rt import clients
-
     starts = read_topic(config, config.topics.start, progress)
     events = read_topic(config, config.topics.event, progress)
     screened = reference.screen_logs(starts, events, config.time.allowed_lateness_s * 1000,
@@ -288,8 +289,6 @@ def _sale_detail_doc(source: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _documents(es, index: str) -> dict[str, dict[str, Any]]:
-    from elasticsearch import helpers
-
     if not es.indices.exists(index=index):
         return {}
     return {hit["_id"]: hit["_source"] for hit in helpers.scan(es, index=index, query={"query": {"match_all": {}}})}
@@ -297,11 +296,6 @@ def _documents(es, index: str) -> dict[str, dict[str, Any]]:
 
 def actual_outputs(config: Config, day: datetime.date) -> dict[str, Keyed]:
     """What each output holds for ``day``."""
-    import pymysql
-    from elasticsearch import exceptions as es_exceptions
-
-    from gmall_rt import clients
-
     text = day.isoformat()
     try:
         with clients.mariadb(config, config.mariadb.report_database) as conn, conn.cursor() as cursor:
@@ -325,7 +319,7 @@ def actual_outputs(config: Config, day: datetime.date) -> dict[str, Keyed]:
                 "WHERE LOGDATE = ?")}
             order_info_table = {row["ID"]: (row["CREATE_HOUR"], row) for row in phoenix_rows(
                 f"SELECT * FROM {config.hbase.order_info_table} WHERE CREATE_DATE = ?")}
-    except Exception as exc:  # phoenixdb raises its own errors and the HTTP client's
+    except (phoenixdb.Error, OSError) as exc:  # the Query Server's errors, or its HTTP client's (IOErrors)
         raise ReconcileError(f"Phoenix at {config.phoenix.url}: {exc}") from None
 
     es = clients.elasticsearch(config)
@@ -355,10 +349,6 @@ INSERT = ("INSERT INTO reconciliation (checked_at, dt, output_name, hr, expected
 
 def save(config: Config, check: Check) -> None:
     """Every output and hour of ``check`` into the report table ``reconciliation``."""
-    import pymysql
-
-    from gmall_rt import clients
-
     rows = [(check.checked_at, check.day, diff.output, diff.hour, diff.expected, diff.actual, diff.missing,
              diff.extra, diff.changed) for diff in check.hours]
     try:
@@ -437,8 +427,6 @@ def parse_day(text: str) -> datetime.date:
 
 
 def cmd_reconcile(args) -> int:
-    from gmall_rt import config as config_module
-
     day = parse_day(args.date)  # checked before any connection is made
     return run(config_module.load(args.config), day, as_json=args.json).exit_status
 
