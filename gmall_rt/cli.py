@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flink_jobs import jobs
 from flink_jobs.config import apply_layer
 from gmall_rt import config as config_module
-from gmall_rt import artifacts, backfill, flink_rest, grafana, sale_detail_query, schema, sql_client
+from gmall_rt import artifacts, backfill, flink_rest, grafana, reconcile, sale_detail_query, schema, sql_client
 from gmall_rt.config import Config, ConfigError
 from gmall_rt.mock import runner as mock_runner
 from gmall_rt.mock.generator import MockOptions
@@ -269,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql_client.add_parser(commands)
     sale_detail_query.add_parser(commands)
     backfill.add_parser(commands)
+    reconcile.add_parser(commands)
     commands.add_parser("config", help="print the effective configuration").set_defaults(func=cmd_config)
     return parser
 
@@ -280,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     except (StackError, ConfigError, mock_runner.MockError, grafana.GrafanaError, schema.SchemaError,
             backfill.BackfillError) as exc:
         print(f"gmall-rt: error: {exc}", file=sys.stderr)
-        return 1
+        # a command whose exit 1 has a meaning of its own (reconcile: the outputs differ) says so
+        return getattr(exc, "exit_status", 1)
     except KeyboardInterrupt:
         return 130
 

@@ -42,8 +42,8 @@ from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaError, 
 from confluent_kafka.admin import AdminClient
 
 from flink_jobs import jobs
-from gmall_rt import clients, flink_rest
-from testkit import canal, hostile, isolation, oracle
+from gmall_rt import clients, flink_rest, reference as oracle
+from testkit import canal, hostile, isolation
 from gmall_rt.stack.kafka import Kafka
 from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
