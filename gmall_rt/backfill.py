@@ -33,6 +33,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
+from elasticsearch import helpers
 
 from flink_jobs import jobs
 from flink_jobs.config import apply_layer
@@ -52,6 +53,7 @@ INPUTS = {
 # once every other task has finished and this one has read its topic to the end
 RELAY_SOURCE = "Source: sale_detail_changes["
 POLL_S = 2
+PHOENIX_BATCH = 1_000
 PROGRESS_S = 15
 
 
@@ -167,6 +169,15 @@ def _records_read(detail: dict) -> int:
                if vertex["name"].startswith("Source:"))
 
 
+def _fed_by_relay(detail: dict) -> set[str]:
+    """The ids of the job's relay source vertex and of every vertex downstream of it."""
+    fed = {vertex["id"] for vertex in detail["vertices"] if vertex["name"].startswith(RELAY_SOURCE)}
+    inputs = {node["id"]: {edge["id"] for edge in node.get("inputs", [])} for node in detail["plan"]["nodes"]}
+    while grown := {node for node, sources in inputs.items() if node not in fed and sources & fed}:
+        fed |= grown
+    return fed
+
+
 def _relay_read_to_end(config: Config, group: str, topic: str) -> bool:
     """Whether ``group`` has committed, in every partition of ``topic``, past its last record."""
     partitions = Kafka(config).end_offsets(topic)
@@ -201,9 +212,9 @@ def run_bounded(config: Config, job: jobs.Job, progress: Callable[[str], None]) 
         if detail["state"] in ("FAILED", "CANCELED"):
             raise BackfillError(f"backfill: {name} ({job_id}) ended {detail['state']}; see `gmall-rt stack logs "
                                 "flink-jobmanager` and the job in the web UI")
-        others = [vertex for vertex in detail["vertices"] if not vertex["name"].startswith(RELAY_SOURCE)]
-        relays = len(others) < len(detail["vertices"])
-        if relays and all(vertex["status"] == "FINISHED" for vertex in others) and _relay_read_to_end(
+        fed_by_relay = _fed_by_relay(detail)
+        rest = [vertex for vertex in detail["vertices"] if vertex["id"] not in fed_by_relay]
+        if fed_by_relay and all(vertex["status"] == "FINISHED" for vertex in rest) and _relay_read_to_end(
                 config, f"{name}-changes", config.topics.sale_detail_changes):
             flink_rest.cancel(config, job_id)
             break
@@ -236,7 +247,7 @@ def replace_report_rows(config: Config, stage: Config, day: datetime.date, table
 def replace_phoenix_rows(config: Config, stage: Config, table_key: str, day_column: str, key_column: str,
                          day: datetime.date, summary: Summary) -> None:
     """The day's rows of a Phoenix table replaced by the staged ones: upserted, then the rows the
-    day no longer has deleted."""
+    day no longer has deleted, in batches of PHOENIX_BATCH."""
     live, staged = getattr(config.hbase, table_key), getattr(stage.hbase, table_key)
     text = day.isoformat()
     with clients.phoenix(config) as conn:
@@ -246,27 +257,47 @@ def replace_phoenix_rows(config: Config, stage: Config, table_key: str, day_colu
         cursor.execute(f"SELECT {key_column} FROM {staged} WHERE {day_column} = ?", (text,))
         after = {row[0] for row in cursor.fetchall()}
         cursor.execute(f"UPSERT INTO {live} SELECT * FROM {staged} WHERE {day_column} = ?", (text,))
-        for key in before - after:
-            cursor.execute(f"DELETE FROM {live} WHERE {key_column} = ?", (key,))
+        cursor.close()
+    gone = sorted(before - after)
+    with clients.phoenix(config, autocommit=False) as conn:
+        cursor = conn.cursor()
+        for first in range(0, len(gone), PHOENIX_BATCH):
+            cursor.executemany(f"DELETE FROM {live} WHERE {key_column} = ?",
+                               [(key,) for key in gone[first:first + PHOENIX_BATCH]])
+            conn.commit()
         cursor.close()
     summary.outputs[live] = (len(before), len(after))
 
 
 def replace_day_index(config: Config, stage: Config, family_key: str, day: datetime.date, summary: Summary) -> None:
-    """The day's index of a family replaced by the staged one, the alias moving in single changes."""
+    """The day's index of a family replaced by the staged one, the alias moving in single changes.
+
+    The documents are copied by this command (scroll and bulk): the stack's Elasticsearch has no
+    reindex module."""
     es = clients.elasticsearch(config)
     alias = getattr(config.elasticsearch, family_key)
     live, staged = f"{alias}-{day.isoformat()}", f"{getattr(stage.elasticsearch, family_key)}-{day.isoformat()}"
     if not es.indices.exists(index=staged):  # a day without documents
         es.indices.create(index=staged)
     es.indices.refresh(index=staged)
-    if not es.indices.exists(index=live):
-        es.indices.create(index=live)  # empty, behind the alias by the template: adds nothing to the day
-    before = es.count(index=live)["count"]
-    es.indices.update_aliases(body={"actions": [{"add": {"index": staged, "alias": alias}},
-                                                {"remove": {"index": live, "alias": alias}}]})
-    es.delete_by_query(index=live, body={"query": {"match_all": {}}}, refresh=True, conflicts="proceed")
-    es.reindex(body={"source": {"index": staged}, "dest": {"index": live}}, refresh=True, request_timeout=600)
+    before = es.count(index=live)["count"] if es.indices.exists(index=live) else 0
+    hide_live = [{"remove": {"index": live, "alias": alias}}] if es.indices.exists(index=live) else []
+    es.indices.update_aliases(body={"actions": [{"add": {"index": staged, "alias": alias}}, *hide_live]})
+    try:
+        es.indices.delete(index=live, ignore_unavailable=True)
+        # made again by the template, behind the alias: empty, it adds nothing to the day until hidden
+        es.indices.create(index=live)
+        es.indices.update_aliases(body={"actions": [{"remove": {"index": live, "alias": alias}}]})
+        copies = ({"_index": live, "_id": hit["_id"], "_source": hit["_source"]}
+                  for hit in helpers.scan(es, index=staged, query={"query": {"match_all": {}}}))
+        helpers.bulk(es, copies, chunk_size=2_000, request_timeout=120)
+        es.indices.refresh(index=live)
+    except Exception:
+        # the staged index goes with the staging outputs: the alias must not go with it. The day's
+        # index is then whatever of the copy it holds; the error says to run the backfill again
+        if es.indices.exists(index=live):
+            es.indices.update_aliases(body={"actions": [{"add": {"index": live, "alias": alias}}]})
+        raise
     es.indices.update_aliases(body={"actions": [{"add": {"index": live, "alias": alias}},
                                                 {"remove": {"index": staged, "alias": alias}}]})
     summary.outputs[live] = (before, es.count(index=live)["count"])

@@ -86,7 +86,10 @@ def drop_phoenix_tables(config: Config) -> None:
 def drop_indices(config: Config) -> None:
     es = clients.elasticsearch(config)
     for name in schema.index_templates(config):
-        es.indices.delete(index=f"{name}-*", ignore_unavailable=True)
+        # by name: Elasticsearch warns that deleting by a wildcard will be refused
+        daily = list(es.indices.get(index=f"{name}-*", ignore_unavailable=True))
+        if daily:
+            es.indices.delete(index=",".join(daily))
         es.indices.delete_index_template(name=name, ignore=404)
 
 

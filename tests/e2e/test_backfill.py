@@ -16,7 +16,8 @@ import pytest
 from elasticsearch import helpers
 
 from gmall_rt import clients
-from testkit import isolation, oracle
+from gmall_rt import reference as oracle
+from testkit import isolation
 from tests.e2e.conftest import report
 
 BACKFILLED = ("dau", "gmv", "alert", "sale-detail")

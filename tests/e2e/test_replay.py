@@ -17,7 +17,8 @@ from confluent_kafka import Producer
 
 from gmall_rt import clients, flink_rest
 from flink_jobs import dau
-from testkit import isolation, oracle
+from gmall_rt import reference as oracle
+from testkit import isolation
 from tests.e2e.conftest import read_topic, wait_for
 
 LOGS = 600
