@@ -58,7 +58,7 @@ def test_a_job_submitted_from_a_time_counts_the_records_from_there_on(config):
         producer.flush()
 
         records = read_topic(run, run.topics.start)
-        replayed = [record for record in records if record.timestamp >= start_ms]
+        replayed = [record for record in records if record.timestamp_ms >= start_ms]
         lateness_ms, max_future_ms = run.time.allowed_lateness_s * 1000, run.time.max_future_s * 1000
 
         def dau_of(sent):

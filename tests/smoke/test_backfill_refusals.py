@@ -42,8 +42,10 @@ def test_a_topic_cut_into_before_the_day_is_refused_and_one_that_reaches_back_is
     producer.flush()
     backfill.check_day(config, day, [topic])  # from offset 0
 
+    admin = Kafka(config).admin()  # kept: a future of a client gone never completes
+
     def cut_to(offset: int) -> None:
-        [future] = Kafka(config).admin().delete_records([TopicPartition(topic, 0, offset)]).values()
+        [future] = admin.delete_records([TopicPartition(topic, 0, offset)]).values()
         future.result(timeout=30)
 
     cut_to(1)  # begins an hour before the day: more than the lateness and the clock skew allowed
