@@ -12,10 +12,17 @@ replaces the live one, store by store, so that a reader never sees half a day:
 - Elasticsearch (the day's alert and sale-detail indices): the family's alias is moved from the
   day's index to the recomputed one in one alias change; the day's index is rebuilt while no alias
   shows it, then the alias is moved back in one change. A reader sees the old day, then the new.
-- Phoenix (``GMALL_DAU``, ``GMALL_ORDER_INFO``): HBase has no transaction over rows. The
-  recomputed rows are upserted over the old ones first, then the rows the day no longer has are
-  deleted: meanwhile a reader sees every row of the new day, each old or new, plus for a moment
-  the rows about to be deleted; never a day with rows missing.
+- Phoenix ``GMALL_DAU``: HBase has no transaction over rows. The recomputed rows are upserted
+  over the old ones first, then the rows the day no longer has are deleted: meanwhile a reader sees
+  every row of the new day, each old or new, plus for a moment the rows about to be deleted; never
+  a day with rows missing.
+- Phoenix ``GMALL_ORDER_INFO``: the bounded GMV job writes it itself, the live table, not a staged
+  one. Each order's cells carry its create_time as their version (the GMV job's sink): a row
+  written through Phoenix would carry the time of writing and hide every later update the running
+  job makes to that order. So the bounded job writes every order's row again, each with its
+  current values and its own version (a row already right is written as it is), and deletes the
+  orders the source deleted; a reader sees each row old or new. A row no change ever wrote
+  (written by hand) is left: delete it through Phoenix.
 
 The staging outputs are dropped at the end, also after a failure. A day is refused when it is not
 over yet (plus the allowed lateness), or when a topic no longer holds it all (retention deleted
@@ -143,8 +150,9 @@ def staging_config(config: Config, backfill_id: str) -> Config:
     """``config`` with outputs of the backfill's own and bounded sources from the topics' start.
 
     It reads the app's topics and the app's user dimension; it writes its own report database,
-    Phoenix tables, index families, dead-letter topic and sale-detail changes, under job names
-    (so consumer groups and transactional ids) and checkpoints of its own."""
+    GMALL_DAU table, index families, dead-letter topic and sale-detail changes, under job names
+    (so consumer groups and transactional ids) and checkpoints of its own, and the app's
+    GMALL_ORDER_INFO."""
     def own(name: str) -> str:
         return f"{name}_{backfill_id}"
 
@@ -154,8 +162,8 @@ def staging_config(config: Config, backfill_id: str) -> Config:
         "topics": {"dead_letter": own(config.topics.dead_letter),
                    "sale_detail_changes": own(config.topics.sale_detail_changes)},
         "mariadb": {"report_database": own(config.mariadb.report_database)},
-        "hbase": {"dau_table": own(config.hbase.dau_table).upper(),
-                  "order_info_table": own(config.hbase.order_info_table).upper()},
+        # GMALL_ORDER_INFO is the live one (the module's description says why)
+        "hbase": {"dau_table": own(config.hbase.dau_table).upper()},
         "elasticsearch": {"coupon_alert_index": own(config.elasticsearch.coupon_alert_index),
                           "sale_detail_index": own(config.elasticsearch.sale_detail_index)},
         "jobs": {"name_prefix": f"{config.jobs.name_prefix}-{backfill_id}"},
@@ -269,6 +277,17 @@ def replace_phoenix_rows(config: Config, stage: Config, table_key: str, day_colu
     summary.outputs[live] = (len(before), len(after))
 
 
+def _day_rows(config: Config, day: datetime.date) -> int:
+    """The live GMALL_ORDER_INFO's rows of orders created on ``day``."""
+    with clients.phoenix(config) as conn:
+        cursor = conn.cursor()
+        cursor.execute(f"SELECT COUNT(*) FROM {config.hbase.order_info_table} WHERE CREATE_DATE = ?",
+                       (day.isoformat(),))
+        [[count]] = cursor.fetchall()
+        cursor.close()
+    return count
+
+
 def replace_day_index(config: Config, stage: Config, family_key: str, day: datetime.date, summary: Summary) -> None:
     """The day's index of a family replaced by the staged one, the alias moving in single changes.
 
@@ -309,8 +328,6 @@ def replace_day(config: Config, stage: Config, day: datetime.date, names: list[s
         replace_report_rows(config, stage, day, tables, summary)
     if "dau" in names:
         replace_phoenix_rows(config, stage, "dau_table", "LOGDATE", "MID", day, summary)
-    if "gmv" in names:
-        replace_phoenix_rows(config, stage, "order_info_table", "CREATE_DATE", "ID", day, summary)
     for job, family in (("alert", "coupon_alert_index"), ("sale-detail", "sale_detail_index")):
         if job in names:
             replace_day_index(config, stage, family, day, summary)
@@ -321,7 +338,9 @@ def drop_staging(stage: Config) -> None:
     failed = []
     steps = (staging.cancel_jobs, lambda config: staging.delete_topics(
         Kafka(config), [config.topics.dead_letter, config.topics.sale_detail_changes]),
-        staging.drop_consumer_groups, staging.drop_report_database, staging.drop_phoenix_tables,
+        staging.drop_consumer_groups, staging.drop_report_database,
+        # its own GMALL_DAU only: its GMALL_ORDER_INFO is the app's
+        lambda config: staging.drop_phoenix_tables(config, [config.hbase.dau_table]),
         staging.drop_indices, staging.drop_checkpoints)
     for step in steps:
         try:
@@ -344,8 +363,11 @@ def backfill(config: Config, day: datetime.date, names: list[str],
     progress(f"backfill: {day} of {', '.join(names)}, staged as {backfill_id}, from {', '.join(topics)}")
     try:
         staging.make_outputs(stage, [stage.topics.dead_letter, stage.topics.sale_detail_changes])
+        orders_before = _day_rows(config, day) if "gmv" in names else 0
         for name in names:
             run_bounded(stage, jobs.get(name), progress)
+        if "gmv" in names:
+            summary.outputs[config.hbase.order_info_table] = (orders_before, _day_rows(config, day))
         progress(f"backfill: replacing {day} in the live outputs")
         replace_day(config, stage, day, names, summary)
     finally:

@@ -75,10 +75,11 @@ def drop_report_database(config: Config) -> None:
     MariaDB(config).drop_database(config.mariadb.report_database)
 
 
-def drop_phoenix_tables(config: Config) -> None:
+def drop_phoenix_tables(config: Config, tables: list[str] | None = None) -> None:
+    """``tables``, by default both the configuration names."""
     with clients.phoenix(config) as conn:
         cursor = conn.cursor()
-        for table in (config.hbase.dau_table, config.hbase.order_info_table):
+        for table in tables or (config.hbase.dau_table, config.hbase.order_info_table):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.close()
 
