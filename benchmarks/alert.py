@@ -28,8 +28,7 @@ import time
 
 from benchmarks import harness
 from flink_jobs import alert, jobs
-from gmall_rt import clients, flink_rest
-from testkit import oracle
+from gmall_rt import clients, flink_rest, reference as oracle
 from gmall_rt.config import Config
 from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flink_jobs import jobs
+from flink_jobs.config import apply_layer
 from gmall_rt import config as config_module
-from gmall_rt import artifacts, flink_rest, grafana, sale_detail_query, schema, sql_client
+from gmall_rt import artifacts, backfill, flink_rest, grafana, reconcile, sale_detail_query, schema, sql_client
 from gmall_rt.config import Config, ConfigError
 from gmall_rt.mock import runner as mock_runner
 from gmall_rt.mock.generator import MockOptions
@@ -97,9 +98,24 @@ def cmd_config(args) -> int:
     return 0
 
 
+def replay_from(config: Config, text: str) -> Config:
+    """``config`` with the jobs' Kafka sources starting at the local time ``text``
+    ('yyyy-MM-dd HH:mm' in time.zone) in every partition, instead of where their startup mode says."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(config.time.zone))
+    except ValueError:
+        raise ConfigError(f"--from {text!r} is not a local time 'yyyy-MM-dd HH:mm', e.g. '2026-12-04 08:00'") from None
+    layer = {"kafka": {"startup_mode": "timestamp", "startup_timestamp_ms": int(moment.timestamp() * 1000)}}
+    return config_module.validate(apply_layer(config, layer, "--from"))
+
+
 def cmd_jobs_submit(args) -> int:
     selected = [jobs.get(name) for name in (args.jobs or jobs.JOB_NAMES)]
     config = _load(args)
+    if args.start_from:
+        if args.restore:
+            raise ConfigError("--from starts with fresh state and --restore with a checkpoint's: give one of them")
+        config = replay_from(config, args.start_from)
     for job in selected:
         running = flink_rest.active_jobs(config, job.pipeline_name(config))
         if running:
@@ -107,7 +123,8 @@ def cmd_jobs_submit(args) -> int:
                               f"`gmall-rt jobs cancel {job.name}` first")
     for job in selected:
         result = jobs.submit(config, job, args.restore)
-        print(f"{job.pipeline_name(config)}: submitted as {result.get_job_client().get_job_id()}", flush=True)
+        reading = f", reading its topics from {args.start_from} {config.time.zone}" if args.start_from else ""
+        print(f"{job.pipeline_name(config)}: submitted as {result.get_job_client().get_job_id()}{reading}", flush=True)
     return 0
 
 
@@ -144,6 +161,8 @@ def _add_jobs_parser(commands) -> None:
     # them and refuses it
     submit.add_argument("jobs", nargs="*", metavar="JOB", help=f"one of: {', '.join(jobs.JOB_NAMES)}")
     submit.add_argument("--restore", help="'latest' (each job's newest checkpoint) or a checkpoint/savepoint path")
+    submit.add_argument("--from", dest="start_from", metavar="'yyyy-MM-dd HH:mm'",
+                        help="replay: start with fresh state from this local time (time.zone) in the job's topics")
     submit.set_defaults(func=cmd_jobs_submit)
     listing = actions.add_parser("list", help="the jobs running on the cluster")
     listing.add_argument("--all", action="store_true", help="finished and cancelled ones too")
@@ -249,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     grafana.add_parser(commands)
     sql_client.add_parser(commands)
     sale_detail_query.add_parser(commands)
+    backfill.add_parser(commands)
+    reconcile.add_parser(commands)
     commands.add_parser("config", help="print the effective configuration").set_defaults(func=cmd_config)
     return parser
 
@@ -257,9 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (StackError, ConfigError, mock_runner.MockError, grafana.GrafanaError, schema.SchemaError) as exc:
+    except (StackError, ConfigError, mock_runner.MockError, grafana.GrafanaError, schema.SchemaError,
+            backfill.BackfillError) as exc:
         print(f"gmall-rt: error: {exc}", file=sys.stderr)
-        return 1
+        # a command whose exit 1 has a meaning of its own (reconcile: the outputs differ) says so
+        return getattr(exc, "exit_status", 1)
     except KeyboardInterrupt:
         return 130
 

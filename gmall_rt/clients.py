@@ -33,9 +33,10 @@ def mariadb_admin(config: Config) -> pymysql.connections.Connection:
     return _mariadb(config, config.mariadb.admin_user, config.mariadb.admin_password, None, True)
 
 
-def phoenix(config: Config):
-    """A Phoenix connection through the Query Server (autocommit, as the jobs' tables need)."""
-    return phoenixdb.connect(config.phoenix.url, autocommit=True)
+def phoenix(config: Config, *, autocommit: bool = True):
+    """A Phoenix connection through the Query Server (autocommit by default, as the jobs' tables
+    need; without it, the writes since the last commit go in one batch)."""
+    return phoenixdb.connect(config.phoenix.url, autocommit=autocommit)
 
 
 def elasticsearch(config: Config) -> Elasticsearch:

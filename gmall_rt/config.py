@@ -136,6 +136,29 @@ class FlinkConfig(job_config.FlinkConfig):
     taskmanager_slots: int = 12
     jobmanager_memory: str = "1024m"
     taskmanager_memory: str = "4096m"
+    # each process's Prometheus metrics (Flink's reporter, on flink.host): the JobManager's, and
+    # the first TaskManager's with the others at the ports after it (9249 is Flink's default)
+    jobmanager_metrics_port: int = 9249
+    taskmanager_metrics_port: int = 9250
+
+    def taskmanager_metrics_ports(self) -> list[int]:
+        return [self.taskmanager_metrics_port + n for n in range(self.taskmanagers)]
+
+
+@dataclass(frozen=True)
+class PrometheusConfig:
+    """The local stack's Prometheus: it scrapes the Flink cluster's processes and is the operations
+    dashboard's datasource (grafana/provisioning/datasources, GMALL_PROMETHEUS_HOST and _PORT)."""
+
+    host: str = "127.0.0.1"
+    port: int = 9090
+    scrape_interval_s: int = 5
+    # how long it keeps what it scraped (its --storage.tsdb.retention.time)
+    retention: str = "7d"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -156,6 +179,7 @@ class Config(job_config.Config):
     hbase: HBaseConfig = field(default_factory=HBaseConfig)
     phoenix: PhoenixConfig = field(default_factory=PhoenixConfig)
     flink: FlinkConfig = field(default_factory=FlinkConfig)
+    prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
     grafana: GrafanaConfig = field(default_factory=GrafanaConfig)
 
     @property
@@ -199,6 +223,14 @@ _DATABASE = re.compile(r"[a-z0-9_]+")
 def validate(config: Config) -> Config:
     if config.flink.taskmanagers < 1:
         raise ConfigError(f"flink.taskmanagers: expected at least 1, got {config.flink.taskmanagers}")
+    if config.flink.jobmanager_metrics_port in config.flink.taskmanager_metrics_ports():
+        ports = config.flink.taskmanager_metrics_ports()
+        raise ConfigError(f"flink.jobmanager_metrics_port ({config.flink.jobmanager_metrics_port}) is one of the "
+                          f"TaskManagers' metrics ports ({ports[0]} to {ports[-1]}: flink.taskmanager_metrics_port "
+                          "and the ports after it, one per TaskManager); give it another")
+    if config.prometheus.scrape_interval_s < 1:
+        raise ConfigError("prometheus.scrape_interval_s: expected at least 1, "
+                          f"got {config.prometheus.scrape_interval_s}")
     canal = config.canal
     if canal.test_database:
         if not _DATABASE.fullmatch(canal.test_database) or canal.test_database == config.mariadb.source_database:

@@ -66,6 +66,11 @@ def cancel(config: Config, job_id: str, timeout_s: float = 60) -> None:
         time.sleep(0.5)
 
 
+def job_detail(config: Config, job_id: str) -> dict:
+    """The job's state and its vertices: each one's name, status and record counts."""
+    return _request(config, f"/jobs/{job_id}")
+
+
 def vertex_names(config: Config, job_id: str) -> list[str]:
     return [vertex["name"] for vertex in _request(config, f"/jobs/{job_id}")["vertices"]]
 

@@ -41,6 +41,8 @@ CLIENT_PARAMETERS = {
     "group_id": CLIENT_NAME,
     "transactional_id_prefix": f"{CLIENT_NAME}-dead-letters",
     "kafka_startup_mode": "earliest-offset",
+    "kafka_startup_timestamp_ms": "0",
+    "kafka_bounded_mode": "unbounded",
 }
 
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(openjdk-17-jdk-headless maven mariadb-server mariadb-client redis-server libkrb5-dev gcc tzdata)
+DEBIAN_PACKAGES=(openjdk-17-jdk-headless maven mariadb-server mariadb-client redis-server prometheus libkrb5-dev gcc tzdata)
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
@@ -18,8 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -q
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-  # the packages may have started their own MariaDB and Redis; the stack runs its own instances
-  for service in mariadb redis-server; do
+  # the packages may have started their own MariaDB, Redis and Prometheus (on every interface);
+  # the stack runs its own instances, on loopback
+  for service in mariadb redis-server prometheus; do
     $SUDO service "$service" stop >/dev/null 2>&1 || true
   done
 fi

@@ -4,6 +4,10 @@ For a MySQL (MariaDB) target: its SQL with the dashboard variables interpolated 
 in as it is, Grafana's default for SQL datasources). The panels use no ``$__`` macros, and any
 ``$__`` name is refused rather than guessed at.
 
+For a Prometheus target: its PromQL expression, variables interpolated as for SQL; the panels use
+no ``$__`` macros (``$__rate_interval`` and the like depend on the browser's width), so the
+expression Grafana sends is the one a test runs.
+
 For an Elasticsearch target: the search body Grafana's Elasticsearch datasource sends for it — the
 time range on the datasource's time field, the Lucene query (variables Lucene-escaped, Grafana's
 default for that datasource), then either the raw documents (newest first) or the bucket
@@ -115,6 +119,11 @@ def panels(dashboard: Mapping[str, Any]) -> Iterator[dict]:
 def sql_query(target: Mapping[str, Any], variables: Mapping[str, str]) -> str:
     """The SQL a MySQL target runs."""
     return interpolate(target["rawSql"], variables, "raw")
+
+
+def promql(target: Mapping[str, Any], variables: Mapping[str, str]) -> str:
+    """The PromQL a Prometheus target runs (the operations dashboard uses no variables or macros)."""
+    return interpolate(target["expr"], variables, "raw")
 
 
 def _terms(agg: Mapping[str, Any], settings: Mapping[str, Any], metrics: list[dict]) -> dict:

@@ -15,7 +15,7 @@ import json
 import random
 from typing import Any, Callable, Iterator
 
-from testkit import oracle
+from gmall_rt import reference as oracle
 
 # the size of the largest records: under the broker's and the producer's 1 MB message limit
 LARGEST_RECORD_BYTES = 900_000

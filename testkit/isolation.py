@@ -19,19 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 import time
 import uuid
 
-from confluent_kafka import KafkaError, KafkaException
-
-from flink_jobs import jobs
 from flink_jobs.config import TopicsConfig, apply_layer
-from gmall_rt import clients, flink_rest, schema
+from gmall_rt import staging
 from gmall_rt.config import Config, ConfigError, validate
 from gmall_rt.mock.runner import SOURCE_TABLES
 from gmall_rt.stack.canal import Canal
-from gmall_rt.stack.kafka import Kafka, dead_letter_topic_config, ensure_topics
+from gmall_rt.stack.kafka import Kafka, ensure_topics
 from gmall_rt.stack.mariadb import MariaDB
 from gmall_rt.stack.service import StackError
 
@@ -140,19 +136,6 @@ def wait_quiet(kafka: Kafka, topics: list[str], limit_s: float = 120) -> None:
     raise StackError(f"{', '.join(topics)} still growing after {limit_s:.0f} s: is a run still writing them?")
 
 
-def _delete_topics(kafka: Kafka, topics: list[str], limit_s: float = 60) -> None:
-    """Delete those of ``topics`` that exist, and wait until they are gone."""
-    admin = kafka.admin()
-    existing = [topic for topic in topics if topic in admin.list_topics(timeout=10).topics]
-    for future in (admin.delete_topics(existing).values() if existing else ()):
-        future.result(timeout=60)
-    deadline = time.monotonic() + limit_s
-    while set(existing) & set(admin.list_topics(timeout=10).topics):
-        if time.monotonic() > deadline:
-            raise StackError(f"the topics {', '.join(existing)} were not deleted within {limit_s:.0f} s")
-        time.sleep(0.5)
-
-
 def check_canal_routes(config: Config) -> None:
     """The stack's Canal publishes the run's source database to the run's source topics: it was
     started with the test database configured (its routes are written when it starts)."""
@@ -177,7 +160,7 @@ def _reset_source(config: Config) -> None:
     mariadb.create_source_tables(database)
     mariadb.admin_sql("".join(f"TRUNCATE TABLE `{table}`;\n" for table in SOURCE_TABLES), database=database)
     wait_quiet(kafka, _source_topics(config))
-    _delete_topics(kafka, _source_topics(config))
+    staging.delete_topics(kafka, _source_topics(config))
     ensure_topics(kafka.admin(), _source_topics(config), config.kafka.partitions)
 
 
@@ -194,14 +177,7 @@ def prepare(config: Config, with_source: bool = True) -> None:
     if with_source:
         check_canal_routes(config)
         _reset_source(config)
-    ensure_topics(Kafka(config).admin(), _topics(config), config.kafka.partitions,
-                  {config.topics.dead_letter: dead_letter_topic_config(config)})
-    mariadb, report = MariaDB(config), config.mariadb.report_database
-    mariadb.admin_sql(f"CREATE DATABASE IF NOT EXISTS `{report}` DEFAULT CHARACTER SET utf8mb4;\n"
-                      + "".join(f"{grant};\n" for grant in mariadb.report_grants()))
-    schema.apply_report_tables(config)
-    schema.apply_phoenix_tables(config)
-    schema.apply_index_templates(config)
+    staging.make_outputs(config, _topics(config))
 
 
 def drop(config: Config, with_source: bool = True) -> None:
@@ -213,8 +189,9 @@ def drop(config: Config, with_source: bool = True) -> None:
     end names those that failed."""
     _refuse_the_defaults(config)
     failed = []
-    steps = (_cancel_jobs, *([_reset_source] if with_source else []), _drop_topics_and_groups, _drop_report_database,
-             _drop_phoenix_tables, _drop_indices, _drop_user_hashes, _drop_checkpoints)
+    steps = (staging.cancel_jobs, *([_reset_source] if with_source else []), _drop_topics, staging.drop_consumer_groups,
+             staging.drop_report_database, staging.drop_phoenix_tables, staging.drop_indices, staging.drop_user_hashes,
+             staging.drop_checkpoints)
     for step in steps:
         try:
             step(config)
@@ -224,54 +201,5 @@ def drop(config: Config, with_source: bool = True) -> None:
         raise StackError("isolation: could not drop everything of the run: " + "; ".join(failed))
 
 
-def _cancel_jobs(config: Config) -> None:
-    for name in jobs.JOB_NAMES:
-        for status in flink_rest.active_jobs(config, jobs.get(name).pipeline_name(config)):
-            flink_rest.cancel(config, status.job_id)
-
-
-def _drop_topics_and_groups(config: Config) -> None:
-    kafka = Kafka(config)
-    _delete_topics(kafka, _topics(config))
-    admin = kafka.admin()
-    # every group of the run's jobs begins with their pipeline name, <name_prefix>-<job>
-    groups = [group.group_id for group in admin.list_consumer_groups().result(timeout=30).valid
-              if group.group_id.startswith(f"{config.jobs.name_prefix}-")]
-    for future in (admin.delete_consumer_groups(groups).values() if groups else ()):
-        try:
-            future.result(timeout=30)
-        except KafkaException as exc:  # listed, but gone meanwhile: what drop wants
-            if exc.args[0].code() != KafkaError.GROUP_ID_NOT_FOUND:
-                raise
-
-
-def _drop_report_database(config: Config) -> None:
-    MariaDB(config).drop_database(config.mariadb.report_database)
-
-
-def _drop_phoenix_tables(config: Config) -> None:
-    with clients.phoenix(config) as conn:
-        cursor = conn.cursor()
-        for table in (config.hbase.dau_table, config.hbase.order_info_table):
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.close()
-
-
-def _drop_indices(config: Config) -> None:
-    es = clients.elasticsearch(config)
-    for name in schema.index_templates(config):
-        es.indices.delete(index=f"{name}-*", ignore_unavailable=True)
-        es.indices.delete_index_template(name=name, ignore=404)
-
-
-def _drop_user_hashes(config: Config) -> None:
-    redis = clients.redis(config)
-    pattern = re.sub(r"([*?\[\]\\])", r"\\\1", config.redis.user_key_prefix) + "*"
-    for key in redis.scan_iter(match=pattern, count=1000):
-        redis.delete(key)
-
-
-def _drop_checkpoints(config: Config) -> None:
-    # elsewhere than on this machine (an application cluster's storage) they are that storage's
-    if config.flink.checkpoint_dir.startswith("file:"):
-        shutil.rmtree(jobs.local_checkpoint_dir(config), ignore_errors=True)
+def _drop_topics(config: Config) -> None:
+    staging.delete_topics(Kafka(config), _topics(config))

@@ -1,6 +1,7 @@
 """A Flink 1.20 session cluster (one JobManager, ``flink.taskmanagers`` TaskManagers, each its own
 process) run from the apache-flink wheel,
-with the project's connector jars on its classpath and its Python environment for PyFlink UDFs."""
+with the project's connector jars on its classpath and its Python environment for PyFlink UDFs.
+Each process serves its metrics to Prometheus on loopback (``flink.*_metrics_port``)."""
 
 from __future__ import annotations
 
@@ -26,25 +27,55 @@ def _shipped_java_options() -> str:
     return match.group(1).strip()
 
 
+# the cluster's Prometheus reporter (java/metrics-reporter): Flink's own, bound to one address
+METRICS_REPORTER_FACTORY = "com.gmall.realtime.metrics.BoundPrometheusReporterFactory"
+# the plugins of the cluster (each a folder of jars with its own class loader), from the artifacts
+PLUGINS = ("metrics-prometheus",)
+
+
+def _link_jars(directory: Path, wanted: dict[str, Path]) -> None:
+    """``directory`` holds a symlink to each of ``wanted`` (by file name) and no other jar."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for link in directory.glob("*.jar"):
+        if link.name not in wanted or link.readlink() != wanted[link.name]:
+            link.unlink()
+    for name, jar in wanted.items():
+        if not (directory / name).is_symlink():
+            (directory / name).symlink_to(jar)
+
+
+def metrics_reporter_settings(config: Config, port: int) -> dict[str, object]:
+    """The settings of one process's Prometheus reporter: on ``flink.host`` at ``port``, every
+    metric variable a label with its value as it is (Flink's default would turn ``gmall-dau`` into
+    ``gmall_dau`` and a dead letter's reason ``missing field mid`` into ``missing_field_mid``).
+    Given to each process on its command line, not in conf/config.yaml, which the job clients and
+    their mini clusters read too: none of them is to start a reporter on the cluster's ports."""
+    return {
+        "metrics.reporter.prom.factory.class": METRICS_REPORTER_FACTORY,
+        "metrics.reporter.prom.host": config.flink.host,
+        "metrics.reporter.prom.port": port,
+        "metrics.reporter.prom.filterLabelValueCharacters": "false",
+    }
+
+
 def prepare_flink_home(config: Config) -> Path:
     """Write the Flink home the cluster and every job client share: conf/ from the configuration,
-    lib/ with Flink's own jars and the connector jars. Safe to run again."""
+    lib/ with Flink's own jars and the connector jars, plugins/ with the metrics reporter. Safe to
+    run again."""
     home = config.flink_home
     flink = config.flink
-    for sub in ("conf", "log", "lib", "checkpoints", "savepoints"):
+    for sub in ("conf", "log", "lib", "plugins", "checkpoints", "savepoints"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     lib_dir, conf_dir = home / "lib", home / "conf"
     connectors = config.stack.artifacts_path / "flink-connectors"
     # flink-python (from the wheel's opt/): what a PyFlink client and any Python function run on
-    wanted = {jar.name: jar for jar in [*(PYFLINK_HOME / "lib").glob("*.jar"),
-                                        *(PYFLINK_HOME / "opt").glob("flink-python-*.jar"),
-                                        *connectors.glob("*.jar")]}
-    for link in lib_dir.glob("*.jar"):
-        if link.name not in wanted or link.readlink() != wanted[link.name]:
-            link.unlink()
-    for name, jar in wanted.items():
-        if not (lib_dir / name).is_symlink():
-            (lib_dir / name).symlink_to(jar)
+    _link_jars(lib_dir, {jar.name: jar for jar in [*(PYFLINK_HOME / "lib").glob("*.jar"),
+                                                   *(PYFLINK_HOME / "opt").glob("flink-python-*.jar"),
+                                                   *connectors.glob("*.jar")]})
+    # the pinned plugins only (java/metrics-reporter), not the wheel's plugins/ with every reporter
+    for plugin in PLUGINS:
+        jars = (config.stack.artifacts_path / "flink-plugins" / plugin).glob("*.jar")
+        _link_jars(home / "plugins" / plugin, {jar.name: jar for jar in jars})
     for name in ("log4j-console.properties", "log4j.properties", "log4j-cli.properties",
                  "logback-console.xml", "logback.xml"):
         shutil.copy(PYFLINK_HOME / "conf" / name, conf_dir / name)
@@ -92,7 +123,7 @@ def prepare_flink_home(config: Config) -> Path:
 
 
 class _FlinkProcess(Service):
-    artifacts = ("flink-connectors",)
+    artifacts = ("flink-connectors", "flink-plugins")
     script = ""
 
     def __init__(self, config):
@@ -108,13 +139,20 @@ class _FlinkProcess(Service):
     def lib_dir(self) -> Path:
         return self.home / "lib"
 
+    def metrics_port(self) -> int:
+        raise NotImplementedError
+
     def command(self) -> list[str]:
-        return ["bash", str(PYFLINK_HOME / "bin" / self.script), "start-foreground"]
+        # "-D", "key=value" pairs: jobmanager.sh takes a first argument of another form for a host
+        dynamic = [arg for key, value in metrics_reporter_settings(self.config, self.metrics_port()).items()
+                   for arg in ("-D", f"{key}={value}")]
+        return ["bash", str(PYFLINK_HOME / "bin" / self.script), "start-foreground", *dynamic]
 
     def environment(self) -> dict[str, str]:
         return {
             "FLINK_CONF_DIR": str(self.conf_dir),
             "FLINK_LIB_DIR": str(self.lib_dir),
+            "FLINK_PLUGINS_DIR": str(self.home / "plugins"),
             "FLINK_LOG_DIR": str(self.home / "log"),
             "FLINK_PID_DIR": str(self.home),
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
@@ -132,8 +170,12 @@ class FlinkJobManager(_FlinkProcess):
     name = "flink-jobmanager"
     script = "jobmanager.sh"
 
+    def metrics_port(self) -> int:
+        return self.config.flink.jobmanager_metrics_port
+
     def ports(self) -> dict[str, int]:
-        return {"rest": self.config.flink.rest_port, "rpc": self.config.flink.jobmanager_rpc_port}
+        return {"rest": self.config.flink.rest_port, "rpc": self.config.flink.jobmanager_rpc_port,
+                "metrics": self.metrics_port()}
 
     def probe(self) -> str | None:
         try:
@@ -160,8 +202,11 @@ class FlinkTaskManager(_FlinkProcess):
     def instances(cls, config) -> list["FlinkTaskManager"]:
         return [cls(config, number) for number in range(1, config.flink.taskmanagers + 1)]
 
+    def metrics_port(self) -> int:
+        return self.config.flink.taskmanager_metrics_ports()[self.number - 1]
+
     def ports(self) -> dict[str, int]:
-        return {"rpc": self.config.flink.taskmanager_rpc_port + self.number - 1}
+        return {"rpc": self.config.flink.taskmanager_rpc_port + self.number - 1, "metrics": self.metrics_port()}
 
     def command(self) -> list[str]:
         return [*super().command(), f"-Dtaskmanager.rpc.port={self.ports()['rpc']}",

@@ -15,6 +15,7 @@ from gmall_rt.stack.flink import FlinkJobManager, FlinkTaskManager
 from gmall_rt.stack.hbase import HBase, PhoenixQueryServer
 from gmall_rt.stack.kafka import Kafka
 from gmall_rt.stack.mariadb import MariaDB
+from gmall_rt.stack.prometheus import Prometheus
 from gmall_rt.stack.redis import Redis
 from gmall_rt.stack.service import Service, StackError, java_executable, port_is_open
 from gmall_rt.stack.supervisor import FAILED_STATES, RUNNING_STATES, Supervisor
@@ -30,6 +31,7 @@ SERVICE_CLASSES: tuple[type[Service], ...] = (
     PhoenixQueryServer,
     FlinkJobManager,
     FlinkTaskManager,
+    Prometheus,
 )
 
 

@@ -26,6 +26,11 @@ ENV_PREFIX = "GMALL_"
 CONFIG_FILE_ENV = "GMALL_RT_CONFIG"
 
 
+# the Kafka connector's scan.startup.mode and scan.bounded.mode values the jobs take
+STARTUP_MODES = ("earliest-offset", "latest-offset", "group-offsets", "timestamp")
+BOUNDED_MODES = ("unbounded", "latest-offset")
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or malformed; the message says which and how to fix it."""
 
@@ -37,6 +42,12 @@ class KafkaConfig:
     # where a job without a checkpoint or savepoint to restore starts reading: earliest-offset
     # recomputes everything the topics hold; group-offsets resumes from the last committed offsets
     startup_mode: str = "earliest-offset"
+    # with startup_mode "timestamp": the epoch milliseconds to start from, in every partition
+    # (gmall-rt jobs submit --from)
+    startup_timestamp_ms: int = 0
+    # where the job's sources stop: "unbounded" runs on; "latest-offset" stops at the end of what
+    # the topics held when the job started, and the job finishes (gmall-rt backfill)
+    bounded_mode: str = "unbounded"
     # partitions of every topic the jobs read; their parallelism follows it by default
     partitions: int = 2
     # the largest dead letter the jobs write, and the dead-letter topic takes (max.message.bytes):
@@ -261,6 +272,13 @@ def validate(config: AnyConfig) -> AnyConfig:
     """The rules between keys that no single key's type says, and the forms names must have."""
     if config.kafka.partitions < 1:
         raise ConfigError(f"kafka.partitions: expected at least 1, got {config.kafka.partitions}")
+    if config.kafka.startup_mode not in STARTUP_MODES:
+        raise ConfigError(f"kafka.startup_mode: {config.kafka.startup_mode!r} is not one of {', '.join(STARTUP_MODES)}")
+    if config.kafka.startup_mode == "timestamp" and config.kafka.startup_timestamp_ms <= 0:
+        raise ConfigError("kafka.startup_mode is 'timestamp': set kafka.startup_timestamp_ms to the epoch milliseconds "
+                          "to start from")
+    if config.kafka.bounded_mode not in BOUNDED_MODES:
+        raise ConfigError(f"kafka.bounded_mode: {config.kafka.bounded_mode!r} is not one of {', '.join(BOUNDED_MODES)}")
     if config.flink.parallelism < 0:
         raise ConfigError(f"flink.parallelism: expected 0 (one per partition) or more, got {config.flink.parallelism}")
     if not 0 < config.time.max_future_s < config.time.allowed_lateness_s:

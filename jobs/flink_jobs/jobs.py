@@ -82,6 +82,8 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
     return {
         "kafka_bootstrap_servers": config.kafka.bootstrap_servers,
         "kafka_startup_mode": config.kafka.startup_mode,
+        "kafka_startup_timestamp_ms": str(config.kafka.startup_timestamp_ms),
+        "kafka_bounded_mode": config.kafka.bounded_mode,
         "pipeline_name": pipeline_name,
         "group_id": pipeline_name,
         "transactional_id_prefix": f"{pipeline_name}-dead-letters",

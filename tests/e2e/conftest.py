@@ -42,8 +42,8 @@ from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaError, 
 from confluent_kafka.admin import AdminClient
 
 from flink_jobs import jobs
-from gmall_rt import clients, flink_rest
-from testkit import canal, hostile, isolation, oracle
+from gmall_rt import clients, flink_rest, reference as oracle
+from testkit import canal, hostile, isolation
 from gmall_rt.stack.kafka import Kafka
 from gmall_rt.stack.manager import Stack
 from gmall_rt.stack.supervisor import Supervisor
@@ -120,6 +120,17 @@ class Pipeline:
     canal_messages: dict[str, list[oracle.KafkaRecord]]  # what each Canal topic holds, by topic
     hostile_burst_s: float  # from the first half of the hostile records to every job past them
     restarts_after_burst: dict[str, int]  # each job's restarts when it had taken that half
+    # for the operations dashboard (test_operations_dashboard.py): the run's wall-clock span
+    # (epoch seconds, from before the first submit to the moment the final metrics below were
+    # read, a scrape interval after the jobs were idle), the topics each job reads, how long the
+    # services stopped by SERVICE_FAULTS stayed down, and what Flink's REST API said at the end:
+    # each job's restarts and gmall_dead_letters summed over its subtasks
+    started_at: float
+    metrics_at: float
+    input_topics: dict[str, list[str]]
+    outage_s: float
+    restarts_at_end: dict[str, int]
+    dead_letter_metric_by_job: dict[str, int]
 
     @property
     def event_values(self) -> list[str]:
@@ -352,6 +363,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
     assert config.parallelism == 2 and config.kafka.partitions == 2, "the pipeline runs at the default: 2 over 2"
     at_parallelism_1 = dataclasses.replace(config, flink=dataclasses.replace(config.flink, parallelism=1))
     job_list = selected_jobs(request.config.getoption("--e2e-jobs"))
+    started_at = time.time()
     report(f"e2e: run {config.jobs.name_prefix}, on names of its own (testkit/isolation.py)")
     isolation.prepare(config)
     try:
@@ -449,6 +461,7 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
             isolation.wait_quiet(Kafka(config), [config.topics.order_info, config.topics.order_detail,
                                                  config.topics.user_info], limit_s=180)
             wait_for(lambda: caught_up(config, sources), "every job to commit the end of its topics")
+            idle_since = time.monotonic()
             # the outputs of the last checkpoint are flushed when it completes; one more makes sure
             checkpoints = {name: flink_rest.completed_checkpoints(config, jid) for name, jid in restored.items()}
             wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) > checkpoints[name]
@@ -461,6 +474,12 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
 
             # the JobManager fetches metrics from the TaskManagers every second
             wait_for(lambda: metric_after_restore() > 0, "the restored jobs' gmall_dead_letters metric", limit_s=60)
+            # the jobs are idle: once Prometheus has scraped them since, it holds what REST says now
+            time.sleep(max(0.0, idle_since + config.prometheus.scrape_interval_s + 1 - time.monotonic()))
+            metrics_at = time.time()
+            restarts_at_end = {name: flink_rest.restarts(config, jid) for name, jid in restored.items()}
+            dead_letter_metric_by_job = {name: flink_rest.metric_sum(config, jid, "gmall_dead_letters")
+                                         for name, jid in restored.items()}
             result = Pipeline(
                 config=config,
                 job_names=[job.name for job in job_list],
@@ -481,6 +500,13 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
                 canal_messages={topic: read_topic(config, topic) for topic in canal_tables},
                 hostile_burst_s=hostile_burst_s,
                 restarts_after_burst=restarts_after_burst,
+                started_at=started_at,
+                metrics_at=metrics_at,
+                input_topics={job.name: [topic for _group, topic in subscriptions(config, job, restored[job.name])]
+                              for job in job_list},
+                outage_s=OUTAGE_S,
+                restarts_at_end=restarts_at_end,
+                dead_letter_metric_by_job=dead_letter_metric_by_job,
             )
         finally:
             if mock.poll() is None:

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 import pytest
 
-from testkit import isolation, oracle
+from gmall_rt import reference as oracle
+from testkit import isolation
 from gmall_rt.sql_client import ADHOC_DIR
 
 CLIENT_TIMEOUT_S = 900

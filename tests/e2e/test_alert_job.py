@@ -20,8 +20,8 @@ from confluent_kafka import Producer
 from elasticsearch import helpers
 
 from flink_jobs import alert, jobs
-from gmall_rt import clients, flink_rest
-from testkit import isolation, oracle
+from gmall_rt import clients, flink_rest, reference as oracle
+from testkit import isolation
 from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
 from tests.e2e.conftest import close_the_windows, read_topic, wait_for
 

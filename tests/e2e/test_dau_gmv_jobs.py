@@ -6,8 +6,7 @@ from collections import Counter
 
 import pytest
 
-from gmall_rt import clients
-from testkit import oracle
+from gmall_rt import clients, reference as oracle
 
 
 @pytest.fixture(scope="module")

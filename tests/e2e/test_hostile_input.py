@@ -7,7 +7,8 @@ oracle by the other tests, over everything the topics hold and the source tables
 
 from collections import Counter
 
-from testkit import canal, oracle
+from gmall_rt import reference as oracle
+from testkit import canal
 from tests.e2e.conftest import HOSTILE_CANAL_MESSAGES, HOSTILE_LOGS
 
 

@@ -26,8 +26,8 @@ from confluent_kafka import Producer
 from elasticsearch import helpers
 
 from flink_jobs import jobs, sale_detail, user_dim
-from gmall_rt import clients, flink_rest, sale_detail_query
-from testkit import isolation, oracle
+from gmall_rt import clients, flink_rest, sale_detail_query, reference as oracle
+from testkit import isolation
 from gmall_rt.mock.generator import MockOptions, MockStream, RowChange
 from tests.e2e.conftest import read_topic, wait_for
 from tests.unit import flink_sql

@@ -14,7 +14,7 @@ from flink_jobs.config import TimeConfig
 from gmall_rt.config import Config
 
 EXPECTED_UIDS = {"dau": "gmall-dau", "gmv": "gmall-gmv", "today": "gmall-today", "alerts": "gmall-alerts",
-                 "purchase": "gmall-purchase"}
+                 "purchase": "gmall-purchase", "operations": "gmall-operations"}
 # any Grafana variable reference: $name, ${name...}, [[name...]]
 VARIABLE_REFERENCE = re.compile(r"\$\{(\w+)[^}]*\}|\$(\w+)|\[\[(\w+)[^\]]*\]\]")
 SAMPLE_VALUES = {"day": "2026-11-20", "date": "2026-11-20", "keyword": "小米"}
@@ -25,17 +25,20 @@ DASHBOARDS = {path.stem: json.loads(path.read_text(encoding="utf-8"))
               for path in sorted(grafana.DASHBOARDS_DIR.glob("*.json"))}
 
 
-def test_the_five_dashboards_with_stable_uids():
+def test_the_six_dashboards_with_stable_uids():
     assert {name: board["uid"] for name, board in DASHBOARDS.items()} == EXPECTED_UIDS
 
 
 def test_datasources_have_unique_uids_and_names_and_use_configuration_keys_only():
     # load_datasources refuses a ${VAR} that is not a configuration key
-    assert len(DATASOURCE_TYPES) == len(DATASOURCES) == len({d["name"] for d in DATASOURCES}) == 3
-    assert set(DATASOURCE_TYPES.values()) == {"mysql", "elasticsearch"}
+    assert len(DATASOURCE_TYPES) == len(DATASOURCES) == len({d["name"] for d in DATASOURCES}) == 4
+    assert set(DATASOURCE_TYPES.values()) == {"mysql", "elasticsearch", "prometheus"}
     mariadb = next(d for d in DATASOURCES if d["type"] == "mysql")
     assert mariadb["jsonData"]["database"] == Config().mariadb.report_database
     assert mariadb["jsonData"]["timezone"] == Config().time.zone
+    prometheus = next(d for d in DATASOURCES if d["type"] == "prometheus")
+    assert prometheus["url"] == Config().prometheus.url
+    assert prometheus["jsonData"]["timeInterval"] == f"{Config().prometheus.scrape_interval_s}s"
 
 
 def test_the_password_comes_from_the_environment_not_the_file():
@@ -107,6 +110,9 @@ def test_every_panel_query_can_be_built_for_a_day(name):
             if DATASOURCE_TYPES[target["datasource"]["uid"]] == "mysql":
                 sql = grafana_queries.sql_query(target, SAMPLE_VALUES)
                 assert "$" not in sql and "'2026-11-20'" in sql
+            elif DATASOURCE_TYPES[target["datasource"]["uid"]] == "prometheus":
+                # tests/grafana/test_operations_promql.py evaluates each one
+                assert "$" not in grafana_queries.promql(target, SAMPLE_VALUES)
             else:
                 time_field = next(d for d in DATASOURCES if d["uid"] == target["datasource"]["uid"])["jsonData"]["timeField"]
                 body = grafana_queries.es_search(target, SAMPLE_VALUES, time_range, time_field)

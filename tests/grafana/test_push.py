@@ -143,18 +143,19 @@ def test_first_push_creates_everything_second_push_only_reads(fake, environment,
     assert run("--url", fake.url) == 0
     first = actions(capsys.readouterr().out)
     assert set(first.values()) == {"created"}
-    assert len(first) == 1 + 3 + 5
-    assert sorted(fake.datasources) == ["gmall-coupon-alert", "gmall-report", "gmall-sale-detail"]
+    assert len(first) == 1 + 4 + 6
+    assert sorted(fake.datasources) == ["gmall-coupon-alert", "gmall-prometheus", "gmall-report", "gmall-sale-detail"]
     assert fake.datasources["gmall-report"]["secureJsonData"] == {"password": "pw-1"}
-    assert sorted(fake.dashboards) == ["gmall-alerts", "gmall-dau", "gmall-gmv", "gmall-purchase", "gmall-today"]
+    assert sorted(fake.dashboards) == ["gmall-alerts", "gmall-dau", "gmall-gmv", "gmall-operations", "gmall-purchase",
+                                      "gmall-today"]
     assert {entry["meta"]["folderUid"] for entry in fake.dashboards.values()} == {"gmall-realtime"}
 
     fake.calls.clear()
     assert run("--url", fake.url) == 0
     output = capsys.readouterr().out
     assert set(actions(output).values()) == {"unchanged"}
-    assert "grafana push: 0 created, 0 updated, 9 unchanged" in output
-    assert fake.writes() == [] and len(fake.calls) == 9
+    assert "grafana push: 0 created, 0 updated, 11 unchanged" in output
+    assert fake.writes() == [] and len(fake.calls) == 11
 
 
 def test_a_changed_dashboard_is_updated_and_nothing_else(fake, environment, capsys):
@@ -168,7 +169,7 @@ def test_a_changed_dashboard_is_updated_and_nothing_else(fake, environment, caps
     api = grafana.connect(fake.url, TOKEN)
     outcomes = grafana.push(api, folder, datasources, dashboards, report=lambda line: None)
     assert outcomes[f"dashboard {dashboards[0]['uid']}"] == "updated"
-    assert list(outcomes.values()).count("unchanged") == 8
+    assert list(outcomes.values()).count("unchanged") == 10
     assert fake.writes() == [("POST", "/api/dashboards/db")]
     assert fake.dashboards[dashboards[0]["uid"]]["dashboard"]["title"].endswith("(renamed)")
     assert fake.dashboards[dashboards[0]["uid"]]["dashboard"]["version"] == 2

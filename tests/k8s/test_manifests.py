@@ -12,6 +12,7 @@ import tomllib
 import jsonschema
 import kubernetes_validate
 import pytest
+import yaml
 
 from flink_jobs import config as config_module
 from gmall_rt.paths import PROJECT_ROOT
@@ -263,3 +264,42 @@ def test_every_reference_resolves(rendered):
 def test_image_runs_the_same_flink_as_pyflink():
     dockerfile = (K8S_DIR / "Dockerfile").read_text()
     assert f"ARG FLINK_IMAGE=flink:{flink_version()}-scala_2.12-java17" in dockerfile
+
+
+METRICS_PORT = 9249
+FLINK_PROMETHEUS_REPORTER = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+
+
+def test_every_flink_process_serves_prometheus_metrics_on_a_named_port(rendered):
+    """Each JobManager and TaskManager pod runs the reporter (the image's plugin) on the port its
+    main container declares as `metrics`, and says so in the annotations Prometheus's pod discovery
+    reads; label values stay as they are (job names, dead-letter reasons), as on the local stack."""
+    for dep in rendered.of_kind("FlinkDeployment"):
+        name, spec = dep["metadata"]["name"], dep["spec"]
+        conf = spec["flinkConfiguration"]
+        assert conf["metrics.reporter.prom.factory.class"] == FLINK_PROMETHEUS_REPORTER, name
+        assert conf["metrics.reporter.prom.port"] == str(METRICS_PORT), name
+        assert conf["metrics.reporter.prom.filterLabelValueCharacters"] == "false", name
+        ports = {port["name"]: port for port in main_container(dep).get("ports", [])}
+        assert ports.get("metrics", {}).get("containerPort") == METRICS_PORT, f"{name}: {ports}"
+        assert ports["metrics"].get("protocol", "TCP") == "TCP", name
+        annotations = spec["podTemplate"]["metadata"].get("annotations", {})
+        assert annotations.get("prometheus.io/scrape") == "true", name
+        assert annotations.get("prometheus.io/port") == str(METRICS_PORT), name
+        assert annotations.get("prometheus.io/path") == "/metrics", name
+
+
+def test_the_pod_monitor_scrapes_the_flink_pods_metrics_port():
+    """monitoring/pod-monitor.yaml (applied by hand where the Prometheus Operator runs) selects the
+    pods the Flink Kubernetes Operator labels and scrapes the port the pods declare."""
+    monitor = yaml.safe_load((K8S_DIR / "monitoring" / "pod-monitor.yaml").read_text())
+    assert (monitor["apiVersion"], monitor["kind"]) == ("monitoring.coreos.com/v1", "PodMonitor")
+    assert monitor["spec"]["selector"]["matchLabels"] == {"type": "flink-native-kubernetes"}
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["port"] == "metrics" and endpoint["path"] == "/metrics"
+
+
+def test_the_image_has_the_pinned_reporter_plugin():
+    dockerfile = (K8S_DIR / "Dockerfile").read_text()
+    assert "RUN rm -rf /opt/flink/plugins/metrics-prometheus" in dockerfile
+    assert "/artifacts/flink-plugins/metrics-prometheus/ /opt/flink/plugins/metrics-prometheus/" in dockerfile

@@ -10,8 +10,7 @@ from collections import Counter
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from gmall_rt import clients
-from testkit import oracle
+from gmall_rt import clients, reference as oracle
 from gmall_rt.stack.kafka import Kafka
 
 LATENESS_MS = 300_000

@@ -29,7 +29,7 @@ def test_apply_creates_what_the_jobs_write_to_and_again_changes_nothing(config, 
     first = subprocess.run([*GMALL_RT, "schema", "apply"], capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     tables, phoenix_tables, templates = schema_objects(config)
-    assert {"dau_hour", "gmv_hour"} <= set(tables)
+    assert {"dau_hour", "gmv_hour", "reconciliation"} <= set(tables)
     assert {config.hbase.dau_table, config.hbase.order_info_table} <= phoenix_tables
     for name, template in templates.items():
         wanted = schema.index_templates(config)[name]

@@ -22,7 +22,7 @@ from pyflink.common import RowKind
 
 from flink_jobs import jobs
 from gmall_rt.config import Config
-from testkit.oracle import KafkaRecord
+from gmall_rt.reference import KafkaRecord
 from flink_jobs.table_env import create_table_env
 
 _WITH_CLAUSE = re.compile(r"\)\s*WITH\s*\(.*\)\s*$", re.DOTALL)

@@ -48,6 +48,9 @@ def test_stack_credentials_file_fills_passwords_but_environment_wins(tmp_path):
         ("[elasticsearch]\ncoupon_alert_index = 'gmall_sale_detail'\n", "are both 'gmall_sale_detail'"),
         ("[redis]\nuser_key_prefix = ''\n", "redis.user_key_prefix is empty"),
         ("[jobs]\nname_prefix = 'gmall rt'\n", "jobs.name_prefix: 'gmall rt' is not letters"),
+        ("[flink]\njobmanager_metrics_port = 9251\n",
+         r"flink.jobmanager_metrics_port \(9251\) is one of the TaskManagers'"),
+        ("[prometheus]\nscrape_interval_s = 0\n", "prometheus.scrape_interval_s: expected at least 1"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path, toml, message):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flink_jobs import dau, jobs
-from testkit import oracle
+from gmall_rt import reference as oracle
 from tests.unit import flink_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

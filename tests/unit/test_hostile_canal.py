@@ -18,7 +18,8 @@ from decimal import Decimal
 from hypothesis import given, strategies as st
 
 from flink_jobs import gmv, jobs, sale_detail, user_dim
-from testkit import canal, oracle
+from gmall_rt import reference as oracle
+from testkit import canal
 from tests.unit import flink_sql
 from tests.unit.test_hostile_logs import JSON_VALUES, dumps
 from tests.unit.test_sale_detail_sql import DOC_FIELDS, Changelog, as_oracle_doc, in_memory_lookup, line, order, user

@@ -15,7 +15,7 @@ import json
 from hypothesis import given, strategies as st
 
 from gmall_rt.mock.generator import LogRecord, MockOptions, MockStream
-from testkit import oracle
+from gmall_rt import reference as oracle
 from tests.unit.test_dau_sql import compare, ts
 
 FIELDS = ("type", "mid", "uid", "appid", "area", "os", "ch", "vs", "ts")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from testkit import oracle
+from gmall_rt import reference as oracle
 
 # 2025-11-21 00:00:00 in Asia/Shanghai (UTC+8) = 2025-11-20T16:00:00Z
 MIDNIGHT_SHANGHAI = 1763654400000

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from gmall_rt import sale_detail_query
-from testkit import oracle
+from gmall_rt import sale_detail_query, reference as oracle
 from gmall_rt.sale_detail_query import QueryError
 
 # the alias the documents are searched under (elasticsearch.sale_detail_index)

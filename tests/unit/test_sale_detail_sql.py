@@ -25,7 +25,7 @@ from pyflink.table import DataTypes
 from pyflink.table.udf import udf
 
 from flink_jobs import jobs, sale_detail
-from testkit import oracle
+from gmall_rt import reference as oracle
 from tests.unit import flink_sql
 
 DOC_FIELDS = ("order_detail_id", "order_id", "order_status", "create_time", "dt", "user_id", "user_gender",

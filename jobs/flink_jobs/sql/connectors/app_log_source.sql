@@ -23,6 +23,8 @@ CREATE TABLE {{ log_source }} (
   'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
   'properties.group.id' = '{{ group_id }}',
   'scan.startup.mode' = '{{ kafka_startup_mode }}',
+  'scan.startup.timestamp-millis' = '{{ kafka_startup_timestamp_ms }}',
+  'scan.bounded.mode' = '{{ kafka_bounded_mode }}',
   'scan.watermark.emit.strategy' = 'on-event',
   'format' = 'raw'
 );

@@ -24,6 +24,8 @@ CREATE TABLE user_info_source (
   'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
   'properties.group.id' = '{{ group_id }}',
   'scan.startup.mode' = '{{ kafka_startup_mode }}',
+  'scan.startup.timestamp-millis' = '{{ kafka_startup_timestamp_ms }}',
+  'scan.bounded.mode' = '{{ kafka_bounded_mode }}',
   'format' = 'gmall-canal-json',
   'gmall-canal-json.ignore-parse-errors' = 'true'
 );
@@ -38,5 +40,7 @@ CREATE TABLE user_info_messages (
   'properties.bootstrap.servers' = '{{ kafka_bootstrap_servers }}',
   'properties.group.id' = '{{ group_id }}-messages',
   'scan.startup.mode' = '{{ kafka_startup_mode }}',
+  'scan.startup.timestamp-millis' = '{{ kafka_startup_timestamp_ms }}',
+  'scan.bounded.mode' = '{{ kafka_bounded_mode }}',
   'format' = 'raw'
 );

@@ -1,8 +1,10 @@
-"""The oracle: the exact outputs the Flink jobs must produce, computed in plain Python.
+"""The outputs' definitions in plain Python: what the Flink jobs must write, computed from the input.
 
-It works from the exact input of a run — the log records as they were sent to Kafka, in send order
-per topic, and the final state of the MariaDB ``gmall`` tables — and never from the jobs' SQL, so a
-test can compare what the jobs wrote with what they should have written.
+It works from the exact input — the log records as the topics hold them, each partition in its
+order, and the final state of the MariaDB ``gmall`` tables — and never from the jobs' SQL, so what
+the jobs wrote can be checked against what they should have written: ``gmall-rt reconcile``
+(:mod:`gmall_rt.reconcile`) does it for a day of the real outputs, and the tests' oracle for every
+output of a run.
 
 Validation of log records: a record is a dead letter, with the reason of the first rule it breaks,
 checked in this order:
@@ -144,7 +146,7 @@ def _any_length_int(text: str) -> int:
 
 
 def record_value(value: bytes | None) -> str | bytes | None:
-    """A Kafka record's value as the oracle takes it: text when it is UTF-8, else its bytes."""
+    """A Kafka record's value as these definitions take it: text when it is UTF-8, else its bytes."""
     if value is None:
         return None
     try:
