@@ -62,6 +62,8 @@ RELAY_SOURCE = "Source: sale_detail_changes["
 POLL_S = 2
 PHOENIX_BATCH = 1_000
 PROGRESS_S = 15
+# restarts after which a bounded job is taken to fail for good
+MAX_RESTARTS = 3
 
 
 class BackfillError(Exception):
@@ -220,6 +222,11 @@ def run_bounded(config: Config, job: jobs.Job, progress: Callable[[str], None]) 
         if detail["state"] in ("FAILED", "CANCELED"):
             raise BackfillError(f"backfill: {name} ({job_id}) ended {detail['state']}; see `gmall-rt stack logs "
                                 "flink-jobmanager` and the job in the web UI")
+        # the cluster restarts a failing job for ever: a backfill that keeps failing stops
+        if flink_rest.restarts(config, job_id) > MAX_RESTARTS:
+            flink_rest.cancel(config, job_id)
+            raise BackfillError(f"backfill: {name} ({job_id}) restarted more than {MAX_RESTARTS} times; see its "
+                                "exceptions in the web UI; the live outputs are unchanged")
         fed_by_relay = _fed_by_relay(detail)
         rest = [vertex for vertex in detail["vertices"] if vertex["id"] not in fed_by_relay]
         if fed_by_relay and all(vertex["status"] == "FINISHED" for vertex in rest) and _relay_read_to_end(

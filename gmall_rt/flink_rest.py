@@ -112,6 +112,7 @@ def metric_sum(config: Config, job_id: str, metric_suffix: str) -> int:
 
 
 def restarts(config: Config, job_id: str) -> int:
-    """How many times the job has restarted since it was submitted (its numRestarts metric)."""
-    [metric] = _request(config, f"/jobs/{job_id}/metrics?get=numRestarts")
-    return int(metric["value"])
+    """How many times the job has restarted since it was submitted (its numRestarts metric; 0
+    while a job just submitted reports none yet)."""
+    metrics = _request(config, f"/jobs/{job_id}/metrics?get=numRestarts")
+    return int(metrics[0]["value"]) if metrics else 0
