@@ -33,6 +33,7 @@ from typing import Callable, Iterable
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from benchmarks.cpu import CpuShares
 from flink_jobs import jobs
 from gmall_rt import clients, flink_rest, schema
 from gmall_rt import config as config_module
@@ -246,6 +247,7 @@ def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, 
     reads: list[tuple[float, int]] = []
     partitions = topic_partitions(config, topic)
     read_offset = _ReadOffset(config, job_id, topic, partitions)
+    cpu = CpuShares(config)  # over the same stretch as the steady rate
     deadline = time.monotonic() + limit_s
     try:
         while time.monotonic() < deadline:
@@ -254,6 +256,10 @@ def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, 
             # the REST API refreshes metrics now and then: only a new value is a new sample
             if read is not None and 0.1 * total <= read <= 0.9 * total and (not reads or read != reads[-1][1]):
                 reads.append((now, read))
+                if len(reads) == 1:
+                    cpu.start()
+                else:
+                    cpu.stop()
             if not commits or offset != commits[-1][1]:
                 commits.append((now, offset))
                 print(f"  committed {offset:,}/{total:,}", flush=True)
@@ -267,6 +273,7 @@ def drain_rate(config: Config, job_id: str, group: str, topic: str, total: int, 
         raise SystemExit(f"the job did not finish the backlog within {limit_s:.0f} s")
     if len(reads) < 2:
         raise SystemExit(f"the job took the backlog of {total:,} too fast to time: run with a larger --backlog")
+    print(f"  while 10% to 90% drained, {cpu.describe()}", flush=True)
     # one checkpoint may commit the whole backlog, which leaves no rate between commits
     return Throughput(steady=_rate(reads), committed=_rate([first, commits[-1]]) if commits[-1] is not first else None)
 
