@@ -34,6 +34,10 @@ MINI_BATCH = (
     ("table.exec.mini-batch.allow-latency", "500 ms"),
     ("table.exec.mini-batch.size", "5000"),
 )
+# key groups of every job: Flink's default for parallelism up to 85, pinned because the lateness
+# rule's keys are chosen for it (partition_key, java/udfs PartitionKey.MAX_PARALLELISM); a job
+# restored from a checkpoint keeps it
+MAX_PARALLELISM = 128
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,7 @@ def job_settings(config: Config, job: Job) -> dict[str, str]:
         "table.optimizer.reuse-optimize-block-with-digest-enabled": "true",
         # every operator, sources and sinks included, runs this many subtasks on every deployment
         "parallelism.default": str(config.parallelism),
+        "pipeline.max-parallelism": str(MAX_PARALLELISM),
         **dict(job.table_options),
     }
     if config.flink.checkpoint_dir:

@@ -18,3 +18,7 @@ CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS count_dead_letter AS 'com.gmall.r
 
 -- a value in Phoenix's own byte encoding, so Phoenix reads what the HBase connector wrote
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS to_phoenix AS 'com.gmall.realtime.udf.PhoenixBytes' LANGUAGE JAVA;
+
+-- the key the lateness rule keeps a Kafka partition's newest ts under: the partitions of a topic
+-- land on different subtasks, whatever the parallelism (up to 12)
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS partition_key AS 'com.gmall.realtime.udf.PartitionKey' LANGUAGE JAVA;
