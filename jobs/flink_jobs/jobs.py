@@ -31,7 +31,7 @@ PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 # buffer, and send the sinks one change per key instead of one per record
 MINI_BATCH = (
     ("table.exec.mini-batch.enabled", "true"),
-    ("table.exec.mini-batch.allow-latency", "500 ms"),
+    ("table.exec.mini-batch.allow-latency", "200 ms"),
     ("table.exec.mini-batch.size", "5000"),
 )
 # key groups of every job: Flink's default for parallelism up to 85, pinned because the lateness

@@ -10,5 +10,5 @@ CREATE TABLE dau_hour_sink (
   'table-name' = 'dau_hour',
   'username' = '{{ mariadb_user }}',
   'password' = '{{ mariadb_password }}',
-  'sink.buffer-flush.interval' = '1s'
+  'sink.buffer-flush.interval' = '200ms'
 );

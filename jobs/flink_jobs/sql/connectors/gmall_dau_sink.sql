@@ -12,5 +12,7 @@ CREATE TABLE gmall_dau_sink (
   'table-name' = '{{ hbase_dau_table }}',
   'zookeeper.quorum' = '{{ hbase_zookeeper_quorum }}',
   'null-string-literal' = '',
+  'sink.buffer-flush.max-rows' = '10000',
+  'sink.buffer-flush.max-size' = '16mb',
   'sink.buffer-flush.interval' = '1s'
 );

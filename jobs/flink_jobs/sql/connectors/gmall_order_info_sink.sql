@@ -25,5 +25,7 @@ CREATE TABLE gmall_order_info_sink (
   'table-name' = '{{ hbase_order_info_table }}',
   'zookeeper.quorum' = '{{ hbase_zookeeper_quorum }}',
   'null-string-literal' = '',
+  'sink.buffer-flush.max-rows' = '10000',
+  'sink.buffer-flush.max-size' = '16mb',
   'sink.buffer-flush.interval' = '1s'
 );

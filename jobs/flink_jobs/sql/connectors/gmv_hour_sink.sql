@@ -11,5 +11,5 @@ CREATE TABLE gmv_hour_sink (
   'table-name' = 'gmv_hour',
   'username' = '{{ mariadb_user }}',
   'password' = '{{ mariadb_password }}',
-  'sink.buffer-flush.interval' = '1s'
+  'sink.buffer-flush.interval' = '200ms'
 );
