@@ -120,7 +120,10 @@ class FlinkConfig:
     # connector jars must be in its lib/. Empty: PyFlink's own, as inside an application cluster
     # (the tooling fills in the local stack's)
     client_home: str = ""
-    state_backend: str = "rocksdb"
+    # where a job keeps its state: "hashmap" (on the heap, the fastest, while the state fits in the
+    # TaskManagers' memory: the local stack) or "rocksdb" (on disk, checkpointed incrementally: the
+    # production overlay)
+    state_backend: str = "hashmap"
     # subtasks of every operator of every job, sinks included; 0: one per partition of the topics
     # (kafka.partitions), so each source subtask reads one partition
     parallelism: int = 0

@@ -1,6 +1,7 @@
 """The whole pipeline on the real stack, once per test session, restored and crashed part-way.
 
-Every job is submitted at parallelism 1; `gmall-rt mock` then sends logs and changes the tables
+Every job is submitted at parallelism 1 (gmv and sale-detail with RocksDB state, the others with heap
+state: ROCKSDB_JOBS); `gmall-rt mock` then sends logs and changes the tables
 (Canal publishes the changes) at a fixed rate, over topics of ``kafka.partitions`` (2) partitions.
 While the input keeps coming:
   1. two checkpoints into it, all jobs are cancelled without a savepoint and submitted again from
@@ -227,6 +228,17 @@ def wait_for(condition, what: str, limit_s: float = 300, poll_s: float = 1) -> N
         time.sleep(poll_s)
 
 
+# the jobs that keep their state in RocksDB in this run, as in the production overlay; the others
+# keep the local stack's default, heap state: both state backends go through the restore at another
+# parallelism and the kills
+ROCKSDB_JOBS = ("gmv", "sale-detail")
+
+
+def with_state_backend(config, job: jobs.Job):
+    backend = "rocksdb" if job.name in ROCKSDB_JOBS else config.flink.state_backend
+    return dataclasses.replace(config, flink=dataclasses.replace(config.flink, state_backend=backend))
+
+
 def selected_jobs(option: str) -> list[jobs.Job]:
     """The jobs named in --e2e-jobs, or all of them."""
     return [jobs.get(name) for name in (option.split(",") if option else jobs.JOB_NAMES)]
@@ -379,7 +391,8 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
         hostile_records = {topic: hostile.hostile_logs(seed + n, log_type, (hostile_day, hostile_day + 86_400_000),
                                                        HOSTILE_LOGS)
                            for n, (topic, log_type) in enumerate(log_topics.items())}
-        first_run = {job.name: str(jobs.submit(at_parallelism_1, job).get_job_client().get_job_id()) for job in job_list}
+        first_run = {job.name: str(jobs.submit(with_state_backend(at_parallelism_1, job), job).get_job_client().get_job_id())
+                     for job in job_list}
         wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in first_run.values()),
                  "every job to be running and checkpointing", limit_s=300)
         before_input = {jid: flink_rest.completed_checkpoints(config, jid) for jid in first_run.values()}
@@ -398,7 +411,8 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
                 flink_rest.cancel(config, job_id)
             assert mock.poll() is None, "the mock run ended before the jobs were cancelled: nothing part-way"
             # the checkpoints taken at parallelism 1, restored at 2
-            restored = {job.name: str(jobs.submit(config, job, restore="latest").get_job_client().get_job_id())
+            restored = {job.name: str(jobs.submit(with_state_backend(config, job), job, restore="latest")
+                                      .get_job_client().get_job_id())
                         for job in job_list}
             restored_ids = list(restored.values())
             wait_for(lambda: all(flink_rest.completed_checkpoints(config, jid) >= 1 for jid in restored_ids),
