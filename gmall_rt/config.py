@@ -110,7 +110,7 @@ class HBaseConfig(job_config.HBaseConfig):
     master_info_port: int = 16010
     regionserver_port: int = 16020
     regionserver_info_port: int = 16030
-    heap: str = "1g"
+    heap: str = "2g"
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,11 @@ class HBase(Service):
             "hbase.regionserver.ipc.address": host,
             "hbase.master.info.bindAddress": host,
             "hbase.regionserver.info.bindAddress": host,
+            # the jobs write tens of MB a second while a backlog drains: memstores flushed at 256 MB
+            # rather than 128 MB write half as many files, and compacting them waits for 6 files
+            # rather than 3, so the region server spends its CPU on the writes
+            "hbase.hregion.memstore.flush.size": str(256 * 1024 * 1024),
+            "hbase.hstore.compactionThreshold": "6",
             # Phoenix's secondary indexes need their WAL codec on the region server
             "hbase.regionserver.wal.codec": "org.apache.hadoop.hbase.regionserver.wal.IndexedWALEditCodec",
             "phoenix.schema.isNamespaceMappingEnabled": "false",
