@@ -8,7 +8,8 @@
 -- 3.0.1-1.17 is the SinkFunction-based sink: its options are 'sink.flush-on-checkpoint' and the
 -- 'sink.bulk-flush.*' ones, not 'sink.delivery-guarantee'.) The template keeps the id column
 -- out of the stored document; window_start and window_end are written as local
--- 'yyyy-MM-dd HH:mm:ss' (SQL timestamps, whole seconds).
+-- 'yyyy-MM-dd HH:mm:ss' (SQL timestamps, whole seconds). Pending alerts are sent every 200 ms (the
+-- connector's default, a second, made the latency after a window closes about a second).
 CREATE TABLE coupon_alert_sink (
   id           STRING,
   mid          STRING,
@@ -24,6 +25,7 @@ CREATE TABLE coupon_alert_sink (
   'hosts' = '{{ elasticsearch_url }}',
   'index' = '{{ elasticsearch_coupon_alert_index }}-{window_end|yyyy-MM-dd}',
   'sink.flush-on-checkpoint' = 'true',
+  'sink.bulk-flush.interval' = '200ms',
   'format' = 'json',
   'json.timestamp-format.standard' = 'SQL'
 );
