@@ -11,7 +11,7 @@ Run: ``python -m flink_jobs.sale_detail [--config FILE]``.
 import sys
 
 from flink_jobs.config import Config
-from flink_jobs.jobs import MINI_BATCH, Job, main
+from flink_jobs.jobs import Job, main
 
 
 def mariadb_settings(config: Config) -> dict:
@@ -47,7 +47,6 @@ JOB = Job(
         # the documents are upserted by order_detail_id, whose changes all come in order from
         # one join task; no materializing of the sink's changelog is needed
         ("table.exec.sink.upsert-materialize", "NONE"),
-        *MINI_BATCH,
     ),
 )
 
