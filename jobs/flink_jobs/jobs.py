@@ -164,8 +164,8 @@ def register_views(t_env, job: Job, parameters: dict[str, str]) -> None:
 
 
 def job_settings(config: Config, job: Job) -> dict[str, str]:
-    """Exactly-once by default: checkpoints with RocksDB state, offsets in the checkpoints, kept on
-    cancellation so a job can be restarted from its latest one."""
+    """Exactly-once by default: checkpoints of the state (flink.state_backend: heap or RocksDB),
+    offsets in the checkpoints, kept on cancellation so a job can be restarted from its latest one."""
     settings = {
         "pipeline.name": job.pipeline_name(config),
         "table.local-time-zone": config.time.zone,
