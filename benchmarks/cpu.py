@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from gmall_rt.config import Config
-from gmall_rt.stack.manager import Stack, process_tree
+from gmall_rt.stack.manager import Stack, process_trees
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -44,7 +44,9 @@ class CpuShares:
         self.last: tuple[float, float, dict[str, float]] | None = None
 
     def _snapshot(self) -> tuple[float, float, dict[str, float]]:
-        used = {name: _cpu_seconds(process_tree(pid)) for name, pid in self.roots.items() if pid}
+        roots = {name: pid for name, pid in self.roots.items() if pid}
+        trees = process_trees(list(roots.values()))  # /proc read once per snapshot, not once per service
+        used = {name: _cpu_seconds(trees[pid]) for name, pid in roots.items()}
         return time.monotonic(), _machine_busy_seconds(), used
 
     def start(self) -> None:

@@ -45,8 +45,9 @@ class ServiceStatus:
     health: str
 
 
-def process_tree(pid: int) -> set[int]:
-    """A process and its descendants (a launcher script may sit above the JVM)."""
+def process_trees(pids: list[int]) -> dict[int, set[int]]:
+    """Each of ``pids`` with its descendants (a launcher script may sit above the JVM), from one
+    reading of /proc."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -54,12 +55,20 @@ def process_tree(pid: int) -> set[int]:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    tree, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        tree.add(current)
-        todo.extend(children.get(current, []))
-    return tree
+    trees = {}
+    for pid in pids:
+        tree, todo = set(), [pid]
+        while todo:
+            current = todo.pop()
+            tree.add(current)
+            todo.extend(children.get(current, []))
+        trees[pid] = tree
+    return trees
+
+
+def process_tree(pid: int) -> set[int]:
+    """A process and its descendants."""
+    return process_trees([pid])[pid]
 
 
 def resident_memory_mib(pid: int) -> int | None:
