@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from elasticsearch import helpers
 
 from flink_jobs import jobs
@@ -56,9 +56,6 @@ INPUTS = {
     "alert": ("event",),
     "sale-detail": ("order_info", "order_detail", "user_info"),
 }
-# a job's source that is its own output on the way to a sink: it never ends, so the job is done
-# once every other task has finished and this one has read its topic to the end
-RELAY_SOURCE = "Source: sale_detail_changes["
 POLL_S = 2
 PHOENIX_BATCH = 1_000
 PROGRESS_S = 15
@@ -161,8 +158,7 @@ def staging_config(config: Config, backfill_id: str) -> Config:
     root = config.flink.checkpoint_dir.rstrip("/")
     layer = {
         "kafka": {"startup_mode": "earliest-offset", "bounded_mode": "latest-offset"},
-        "topics": {"dead_letter": own(config.topics.dead_letter),
-                   "sale_detail_changes": own(config.topics.sale_detail_changes)},
+        "topics": {"dead_letter": own(config.topics.dead_letter)},
         "mariadb": {"report_database": own(config.mariadb.report_database)},
         # GMALL_ORDER_INFO is the live one (the module's description says why)
         "hbase": {"dau_table": own(config.hbase.dau_table).upper()},
@@ -177,36 +173,6 @@ def staging_config(config: Config, backfill_id: str) -> Config:
 def _records_read(detail: dict) -> int:
     return sum(vertex["metrics"].get("write-records", 0) for vertex in detail["vertices"]
                if vertex["name"].startswith("Source:"))
-
-
-def _fed_by_relay(detail: dict) -> set[str]:
-    """The ids of the job's relay source vertex and of every vertex downstream of it."""
-    fed = {vertex["id"] for vertex in detail["vertices"] if vertex["name"].startswith(RELAY_SOURCE)}
-    inputs = {node["id"]: {edge["id"] for edge in node.get("inputs", [])} for node in detail["plan"]["nodes"]}
-    while grown := {node for node, sources in inputs.items() if node not in fed and sources & fed}:
-        fed |= grown
-    return fed
-
-
-def _relay_read_to_end(config: Config, group: str, topic: str) -> bool:
-    """Whether ``group`` has committed, in every partition of ``topic``, past its last record."""
-    partitions = Kafka(config).end_offsets(topic)
-    consumer = Consumer({"bootstrap.servers": config.kafka.bootstrap_servers, "group.id": group,
-                         "enable.auto.commit": False, "isolation.level": "read_committed",
-                         "enable.partition.eof": True})
-    try:
-        committed = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
-        consumer.assign([TopicPartition(topic, tp.partition, max(tp.offset, 0)) for tp in committed])
-        reading, deadline = set(partitions), time.monotonic() + 30
-        while reading and time.monotonic() < deadline:
-            for message in consumer.consume(100, 1.0):
-                if not message.error():
-                    return False
-                if message.error().code() == KafkaError._PARTITION_EOF:
-                    reading.discard(message.partition())
-        return not reading
-    finally:
-        consumer.close()
 
 
 def run_bounded(config: Config, job: jobs.Job, progress: Callable[[str], None]) -> None:
@@ -227,12 +193,6 @@ def run_bounded(config: Config, job: jobs.Job, progress: Callable[[str], None]) 
             flink_rest.cancel(config, job_id)
             raise BackfillError(f"backfill: {name} ({job_id}) restarted more than {MAX_RESTARTS} times; see its "
                                 "exceptions in the web UI; the live outputs are unchanged")
-        fed_by_relay = _fed_by_relay(detail)
-        rest = [vertex for vertex in detail["vertices"] if vertex["id"] not in fed_by_relay]
-        if fed_by_relay and all(vertex["status"] == "FINISHED" for vertex in rest) and _relay_read_to_end(
-                config, f"{name}-changes", config.topics.sale_detail_changes):
-            flink_rest.cancel(config, job_id)
-            break
         if time.monotonic() - last_report >= PROGRESS_S:
             last_report = time.monotonic()
             finished = sum(vertex["status"] == "FINISHED" for vertex in detail["vertices"])
@@ -344,7 +304,7 @@ def drop_staging(stage: Config) -> None:
     """Remove every staging output; each step tried whatever an earlier one did."""
     failed = []
     steps = (staging.cancel_jobs, lambda config: staging.delete_topics(
-        Kafka(config), [config.topics.dead_letter, config.topics.sale_detail_changes]),
+        Kafka(config), [config.topics.dead_letter]),
         staging.drop_consumer_groups, staging.drop_report_database,
         # its own GMALL_DAU only: its GMALL_ORDER_INFO is the app's
         lambda config: staging.drop_phoenix_tables(config, [config.hbase.dau_table]),
@@ -369,7 +329,7 @@ def backfill(config: Config, day: datetime.date, names: list[str],
     summary = Summary(day)
     progress(f"backfill: {day} of {', '.join(names)}, staged as {backfill_id}, from {', '.join(topics)}")
     try:
-        staging.make_outputs(stage, [stage.topics.dead_letter, stage.topics.sale_detail_changes])
+        staging.make_outputs(stage, [stage.topics.dead_letter])
         orders_before = _day_rows(config, day) if "gmv" in names else 0
         for name in names:
             run_bounded(stage, jobs.get(name), progress)

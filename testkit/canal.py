@@ -113,7 +113,14 @@ def columns_of(declarations: Iterable[str]) -> tuple[Column, ...]:
 
 
 def source_columns(ddl: str) -> tuple[Column, ...]:
-    """The physical columns of a ``CREATE TABLE`` statement, the primary key's NOT NULL."""
+    """The physical columns of a ``CREATE TABLE`` statement that Canal's rows fill (not the one
+    the format fills, its 'gmall-canal-json.deleted-column'), the primary key's NOT NULL."""
+
+    def column(item: str, key: list[str]) -> Column:
+        name, declared = item.split(" ", 1)
+        not_null = declared.upper().endswith(" NOT NULL")
+        return Column(name, declared[:-len(" NOT NULL")] if not_null else declared, not_null or name in key)
+
     body = ddl[ddl.index("(", re.search(r"CREATE\s+TABLE", ddl, re.IGNORECASE).end()) + 1:
                re.search(r"\)\s*WITH\s*\(", ddl).start()]
     items, depth, start = [], 0, 0
@@ -124,19 +131,30 @@ def source_columns(ddl: str) -> tuple[Column, ...]:
             start = at + 1
     key = next((re.findall(r"\w+", item[len("PRIMARY KEY"):].split(")")[0])
                 for item in items if item.upper().startswith("PRIMARY KEY")), [])
-    return tuple(Column(item.split(" ", 1)[0], item.split(" ", 1)[1], item.split(" ", 1)[0] in key)
-                 for item in items if not item.upper().startswith(("PRIMARY KEY", "WATERMARK"))
-                 and " METADATA" not in item.upper() and " AS " not in item.upper())
+    filled = re.search(r"'gmall-canal-json\.deleted-column'\s*=\s*'(\w+)'", ddl)
+    return tuple(column(item, key) for item in items if not item.upper().startswith(("PRIMARY KEY", "WATERMARK"))
+                 and " METADATA" not in item.upper() and " AS " not in item.upper()
+                 and not (filled and item.split(" ", 1)[0] == filled.group(1)))
+
+
+# the jobs' source table of each gmall table whose messages it reports as dead letters
+SOURCE_TABLES = {"order_info": "order_info_source", "order_detail": "order_detail_versions",
+                 "user_info": "user_info_source"}
 
 
 def source_table_columns(table: str) -> tuple[Column, ...]:
     """The columns of the jobs' source of the gmall table ``table`` (order_info, order_detail,
     user_info), as its connector DDL declares them."""
+    return table_columns(SOURCE_TABLES[table])
+
+
+def table_columns(source: str) -> tuple[Column, ...]:
+    """The columns of the source table ``source`` (flink_jobs/sql/connectors/<source>.sql)."""
     from flink_jobs import jobs
 
-    path = jobs.CONNECTORS_DIR / f"{table}_source.sql"
+    path = jobs.CONNECTORS_DIR / f"{source}.sql"
     return source_columns(next(stmt for stmt in jobs.statements(path.read_text())
-                               if re.search(rf"CREATE TABLE {table}_source\s*\(", stmt)))
+                               if re.search(rf"CREATE TABLE {source}\s*\(", stmt)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ class Kafka(Service):
         created, ones with fewer partitions (made by an earlier configuration) are widened."""
         topics = self.config.topics
         wanted = [topics.start, topics.event, topics.order_info, topics.order_detail,
-                  topics.user_info, topics.dead_letter, topics.sale_detail_changes, topics.canal_unrouted]
+                  topics.user_info, topics.dead_letter, topics.canal_unrouted]
         if self.config.canal.test_database:
             wanted += self.config.canal.test_topics().values()
         ensure_topics(self.admin(), wanted, self.config.kafka.partitions,

@@ -145,8 +145,6 @@ class TopicsConfig:
     order_detail: str = "gmall_order_detail"
     user_info: str = "gmall_user_info"
     dead_letter: str = "gmall_dlq"
-    # the sale-detail job's documents on their way to Elasticsearch (sql/connectors/sale_detail_changes.sql)
-    sale_detail_changes: str = "gmall_sale_detail_changes"
     # where Canal puts what no table route matches (it filters to the captured tables, so rarely used)
     canal_unrouted: str = "gmall_canal_unrouted"
 

@@ -98,7 +98,6 @@ def sql_parameters(config: Config, job: Job) -> dict[str, str]:
         "topic_user_info": topics.user_info,
         "topic_dead_letter": topics.dead_letter,
         "dead_letter_max_bytes": str(config.kafka.dead_letter_max_bytes),
-        "topic_sale_detail_changes": topics.sale_detail_changes,
         "allowed_lateness_s": str(config.time.allowed_lateness_s),
         "max_future_ms": str(config.time.max_future_s * 1000),
         "jdbc_report_url": f"jdbc:mysql://{mariadb.host}:{mariadb.port}/{mariadb.report_database}",

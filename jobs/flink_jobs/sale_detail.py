@@ -35,14 +35,15 @@ def java_functions(config: Config) -> dict:
 JOB = Job(
     name="sale-detail",
     description=__doc__.splitlines()[0],
-    tables=("order_detail_source", "order_info_source", "user_info_source", "sale_detail_changes",
-            "sale_detail_sink", "dead_letter_sink"),
+    tables=("order_detail_versions", "order_info_versions", "user_info_source", "sale_detail_sink",
+            "dead_letter_sink"),
     views=("sale_detail/order_lines", "sale_detail/sale_details", "sale_detail/order_detail_dead_letters"),
     outputs="sale_detail/insert",
     state_ttl_h=lambda config: config.jobs.sale_detail_state_ttl_h,
     java_functions=java_functions,
     table_options=(
-        # Canal delivers at least once: the sources' primary keys let Flink drop repeated changes
+        # Canal delivers at least once: user_info's primary key lets Flink drop repeated changes
+        # (order lines and orders are read as versions, the newest kept)
         ("table.exec.source.cdc-events-duplicate", "true"),
         # the documents are upserted by order_detail_id, whose changes all come in order from
         # one join task; no materializing of the sink's changelog is needed

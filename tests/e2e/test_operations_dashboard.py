@@ -115,7 +115,7 @@ def records_held(run, topics) -> int:
 def inputs(run):
     """Each job's Kafka input topics (from its plan), and those of them written without transactions."""
     read = run.input_topics
-    transactional = {run.config.topics.dead_letter, run.config.topics.sale_detail_changes}
+    transactional = {run.config.topics.dead_letter}
     return read, {name: [t for t in topics if t not in transactional] for name, topics in read.items()}
 
 

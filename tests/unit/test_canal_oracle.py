@@ -16,7 +16,7 @@ COLUMNS = canal.columns_of([
     "birthday DATE", "create_time TIMESTAMP(0)", "paid_time TIMESTAMP(3)"])
 ROW = {"id": "1", "consignee": "李四", "total_amount": "2798.00", "create_time": "2026-11-20 10:30:05"}
 DEAD_LETTER_VIEWS = [(gmv.JOB, "order_info_source", "order_info_dead_letters"),
-                     (sale_detail.JOB, "order_detail_source", "order_detail_dead_letters"),
+                     (sale_detail.JOB, "order_detail_versions", "order_detail_dead_letters"),
                      (user_dim.JOB, "user_info_source", "user_info_dead_letters")]
 
 
@@ -168,4 +168,9 @@ def test_each_dead_letter_view_declares_its_source_tables_columns(config, job, s
     declared = re.findall(r"'([^']*)'", arguments)
     columns = canal.source_columns(flink_sql.source_ddl(job, config, source))
     assert declared == [column.declaration for column in columns]
-    assert canal.source_table_columns(source.removesuffix("_source")) == columns
+    assert canal.table_columns(source) == columns
+
+
+def test_the_sale_detail_jobs_orders_are_read_by_the_gmv_jobs_columns():
+    """The GMV job reports order_info's dead letters: the sale-detail job must skip exactly those."""
+    assert canal.table_columns("order_info_versions") == canal.table_columns("order_info_source")

@@ -193,8 +193,8 @@ def test_by_default_the_jobs_use_todays_names(job_name):
         "gmv": {"gmall_order_info", "GMALL_ORDER_INFO", "gmall-gmv", "gmall-gmv-messages"},
         "alert": {"gmall_event", "gmall_coupon_alert-{window_end|yyyy-MM-dd}", "gmall-alert"},
         "user-dim": {"gmall_user_info", "user:", "gmall-user-dim"},
-        "sale-detail": {"gmall_order_detail", "gmall_sale_detail_changes", "gmall_sale_detail-{dt|yyyy-MM-dd}",
-                        "gmall-sale-detail-sale-detail-changes", "gmall-sale-detail-changes"},
+        "sale-detail": {"gmall_order_detail", "gmall_order_info", "gmall_sale_detail-{dt|yyyy-MM-dd}",
+                        "gmall-sale-detail"},
     }[job_name]
     assert wanted <= values
 

@@ -31,8 +31,8 @@ from tests.unit import flink_sql
 DOC_FIELDS = ("order_detail_id", "order_id", "order_status", "create_time", "dt", "user_id", "user_gender",
               "user_age", "user_level", "sku_id", "sku_name", "sku_price", "sku_num", "province_id",
               "total_amount")
-SOURCES = ("order_info_source", "order_detail_source", "user_info_source")
-TABLE_OF = {"order_info": "order_info_source", "order_detail": "order_detail_source",
+SOURCES = ("order_info_versions", "order_detail_versions", "user_info_source")
+TABLE_OF = {"order_info": "order_info_versions", "order_detail": "order_detail_versions",
             "user_info": "user_info_source"}
 
 
@@ -115,15 +115,21 @@ def line(detail_id, order_id, sku_name="小米手机 Redmi K30", price=Decimal("
 
 
 def run_bounded(config, changelog: Changelog, lookup_users: dict, tmp_path) -> dict:
+    """The documents: each line's final row that has one."""
+    rows = final_lines(config, changelog, lookup_users, tmp_path)
+    return {str(key[0]): as_oracle_doc(row) for key, row in rows.items() if row["has_document"]}
+
+
+def final_lines(config, changelog: Changelog, lookup_users: dict, tmp_path) -> dict:
+    """Each order line's final row of ``sale_details``, with or without a document."""
     t_env = flink_sql.table_env(config)
     for table, source in TABLE_OF.items():
         flink_sql.register_source(t_env, sale_detail.JOB, config, source, changelog.messages[table], tmp_path)
     flink_sql.register_source(t_env, sale_detail.JOB, config, "order_detail_messages", [], tmp_path)
     t_env.create_temporary_system_function("lookup_user", in_memory_lookup(lookup_users))
     jobs.register_views(t_env, sale_detail.JOB, jobs.sql_parameters(config, sale_detail.JOB))
-    rows = flink_sql.final_rows(t_env, f"SELECT {', '.join(DOC_FIELDS)} FROM sale_details",
+    return flink_sql.final_rows(t_env, f"SELECT {', '.join(DOC_FIELDS)}, has_document FROM sale_details",
                                 key=("order_detail_id",))
-    return {str(key[0]): as_oracle_doc(row) for key, row in rows.items()}
 
 
 def test_documents_follow_orders_lines_and_users_to_their_final_state(config, tmp_path):
@@ -152,6 +158,28 @@ def test_documents_follow_orders_lines_and_users_to_their_final_state(config, tm
     assert docs["20"]["total_amount"] == Decimal("2518.20")
     assert docs["11"]["sku_num"] is None and docs["10"]["sku_num"] == 2
     assert docs["10"]["create_time"] == "2026-11-20 10:30:05" and docs["10"]["dt"] == "2026-11-20"
+
+
+def test_a_line_whose_order_or_itself_is_gone_is_sent_as_no_document_in_its_orders_index(config, tmp_path):
+    """A restored job can meet a line only after its order was deleted, or an order only after its
+    line was: the line must still reach the sink, as no document in the index of the order's date,
+    so that a document written before the restore does not outlive it."""
+    log = Changelog()
+    log.apply("user_info", "insert", user(1))
+    log.apply("order_info", "insert", order(1, 1, created=datetime.datetime(2026, 11, 19, 23, 0, 0)))
+    log.apply("order_info", "delete", {"id": 1})
+    log.apply("order_detail", "insert", line(10, 1))
+    log.apply("order_detail", "insert", line(20, 2))
+    log.apply("order_detail", "delete", {"id": 20})
+    log.apply("order_info", "insert", order(2, 1))
+    log.apply("order_detail", "insert", line(30, 3))  # an order that never comes: no index to name
+    log.apply("order_info", "insert", order(4, 99))  # a user that exists nowhere
+    log.apply("order_detail", "insert", line(40, 4))
+    rows = final_lines(config, log, {}, tmp_path)
+    assert log.docs() == {}
+    assert {key[0]: (row["has_document"], row["dt"]) for key, row in rows.items()} == {
+        10: (False, datetime.date(2026, 11, 19)), 20: (False, datetime.date(2026, 11, 20)),
+        40: (False, datetime.date(2026, 11, 20))}
 
 
 def test_a_user_the_job_has_not_seen_is_looked_up(config, tmp_path):
@@ -231,7 +259,7 @@ class LiveJob:
         self.docs: dict[str, dict] = {}
         self.changes = 0
         self.lock = threading.Condition()
-        self.result = self.t_env.execute_sql(f"SELECT {', '.join(DOC_FIELDS)} FROM sale_details")
+        self.result = self.t_env.execute_sql(f"SELECT {', '.join(DOC_FIELDS)}, has_document FROM sale_details")
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -241,7 +269,7 @@ class LiveJob:
                 for change in changes:
                     row = as_oracle_doc(dict(zip(DOC_FIELDS, change)))
                     with self.lock:
-                        if change.get_row_kind() in (RowKind.INSERT, RowKind.UPDATE_AFTER):
+                        if change.get_row_kind() in (RowKind.INSERT, RowKind.UPDATE_AFTER) and change[-1]:
                             self.docs[str(row["order_detail_id"])] = row
                         else:
                             self.docs.pop(str(row["order_detail_id"]), None)
@@ -308,11 +336,11 @@ def test_every_arrival_order_ends_in_the_same_documents(config, tmp_path, arriva
             got = job.wait_for(expected) if expected else job.settle()
             assert got == expected, (arrival, table)
         # then the order is paid and the user changes level: both rewrite the documents
-        job.send("order_info_source", [log.apply("order_info", "update", {"id": 1, "order_status": "1002"})])
+        job.send("order_info_versions", [log.apply("order_info", "update", {"id": 1, "order_status": "1002"})])
         job.send("user_info_source", [log.apply("user_info", "update", {"id": 1, "user_level": "4"})])
         assert job.wait_for(log.docs()) == log.docs()
         # a deleted line loses its document
-        job.send("order_detail_source", [log.apply("order_detail", "delete", {"id": 11})])
+        job.send("order_detail_versions", [log.apply("order_detail", "delete", {"id": 11})])
         assert job.wait_for(log.docs()) == log.docs() and set(log.docs()) == {"10"}
     finally:
         job.cancel()

@@ -1,6 +1,6 @@
 -- Canal messages of order_detail that the gmall-canal-json source does not apply, each counted in
--- gmall_dead_letters. The columns are order_detail_source's, as its DDL declares them (the primary
--- key NOT NULL), so a message is either applied or here, never both and never neither.
+-- gmall_dead_letters. The columns are order_detail_versions', as its DDL declares them (the id
+-- NOT NULL), so a message is either applied or here, never both and never neither.
 -- (order_info's are the GMV job's and user_info's the user-dim job's to report, so each bad
 -- message reaches the dead-letter topic once.)
 CREATE TEMPORARY VIEW order_detail_dead_letters AS

@@ -28,11 +28,19 @@ public final class CheckedCanalJsonFormatFactory implements DeserializationForma
             .withDescription("Skip a message that cannot be applied instead of failing the job, as "
                     + "canal-json.ignore-parse-errors does (the job reports it as a dead letter).");
 
+    public static final ConfigOption<String> DELETED_COLUMN = ConfigOptions.key("deleted-column")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Read the table as row versions, not as a changelog: every change is an insert "
+                    + "of the row as it now is, and a deletion the deleted row with this column TRUE. The "
+                    + "table's last physical column, a BOOLEAN; Canal's rows have no such field.");
+
     @Override
     public DecodingFormat<DeserializationSchema<RowData>> createDecodingFormat(
             DynamicTableFactory.Context context, ReadableConfig formatOptions) {
         FactoryUtil.validateFactoryOptions(this, formatOptions);
-        return new CheckedCanalJsonDecodingFormat(formatOptions.get(IGNORE_PARSE_ERRORS));
+        return new CheckedCanalJsonDecodingFormat(
+                formatOptions.get(IGNORE_PARSE_ERRORS), formatOptions.getOptional(DELETED_COLUMN).orElse(null));
     }
 
     @Override
@@ -47,6 +55,6 @@ public final class CheckedCanalJsonFormatFactory implements DeserializationForma
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(IGNORE_PARSE_ERRORS);
+        return Set.of(IGNORE_PARSE_ERRORS, DELETED_COLUMN);
     }
 }

@@ -66,8 +66,19 @@ final class CanalFormats {
 
     /** The gmall-canal-json decoder of {@link #TABLE}, opened; its gap counter in {@code metrics}. */
     static DeserializationSchema<RowData> checked(boolean ignoreParseErrors, Metrics metrics) throws Exception {
-        return open(new CheckedCanalJsonDecodingFormat(ignoreParseErrors).createRuntimeDecoder(CONTEXT, TABLE),
+        return open(new CheckedCanalJsonDecodingFormat(ignoreParseErrors, null).createRuntimeDecoder(CONTEXT, TABLE),
                 metrics);
+    }
+
+    /** {@link #TABLE} with a last column {@code deleted}, read by gmall-canal-json as row versions. */
+    static final DataType VERSIONS = org.apache.flink.table.types.utils.DataTypeUtils.appendRowFields(
+            TABLE, List.of(DataTypes.FIELD("deleted", DataTypes.BOOLEAN())));
+
+    /** The gmall-canal-json decoder of {@link #VERSIONS}, reading {@code projection} of its columns. */
+    static DeserializationSchema<RowData> versions(int... projection) throws Exception {
+        int[][] paths = java.util.Arrays.stream(projection).mapToObj(i -> new int[] {i}).toArray(int[][]::new);
+        return open(new CheckedCanalJsonDecodingFormat(true, "deleted").createRuntimeDecoder(CONTEXT, VERSIONS, paths),
+                new Metrics());
     }
 
     /** Flink's canal-json decoder of {@link #TABLE}, opened. */

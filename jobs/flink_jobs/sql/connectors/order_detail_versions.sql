@@ -1,10 +1,13 @@
--- gmall.order_detail as a changelog: Canal's flatMessages read with the gmall-canal-json format
+-- gmall.order_detail as row versions: Canal's flatMessages read with the gmall-canal-json format
 -- (java/udfs), Flink's canal-json behind the rules the dead-letter function applies too: a message
 -- is applied whole, or skipped here whole and sent to the dead-letter topic from
 -- order_detail_messages (sale_detail/order_detail_dead_letters.sql, which lists these columns again).
+-- Each change is a row: the line as it now is, or, for a deletion, the deleted line with
+-- deleted = TRUE (filled by the format, not read from Canal), so that the job still knows a
+-- deleted line's order and can remove its document (sale_detail/order_lines.sql).
 -- sku_num is text in gmall (VARCHAR); the job turns it into a number where it is one.
-CREATE TABLE order_detail_source (
-  id          BIGINT,
+CREATE TABLE order_detail_versions (
+  id          BIGINT NOT NULL,
   order_id    BIGINT,
   sku_id      BIGINT,
   sku_name    STRING,
@@ -12,7 +15,8 @@ CREATE TABLE order_detail_source (
   order_price DECIMAL(10, 2),
   sku_num     STRING,
   create_time TIMESTAMP(0),
-  PRIMARY KEY (id) NOT ENFORCED
+  deleted     BOOLEAN,
+  proc_time   AS PROCTIME()
 ) WITH (
   'connector' = 'kafka',
   'topic' = '{{ topic_order_detail }}',
@@ -22,7 +26,8 @@ CREATE TABLE order_detail_source (
   'scan.startup.timestamp-millis' = '{{ kafka_startup_timestamp_ms }}',
   'scan.bounded.mode' = '{{ kafka_bounded_mode }}',
   'format' = 'gmall-canal-json',
-  'gmall-canal-json.ignore-parse-errors' = 'true'
+  'gmall-canal-json.ignore-parse-errors' = 'true',
+  'gmall-canal-json.deleted-column' = 'deleted'
 );
 
 -- The same topic, each message as it is (NULL for a record without a value), to report the ones
