@@ -5,8 +5,8 @@ so the drop from one stage to the next is what that stage costs.
     .venv/bin/python -m benchmarks.sale_detail_stages [--backlog 400000] [--users 20000]
                                                       [--partitions 2] [--parallelism 0]
 
-Stages: each order line joined with its order (flink_jobs/sql/sale_detail/order_lines.sql: both changelogs
-normalized and joined in RocksDB state); then with its user, from user_info's changelog or the
+Stages: each order line joined with its order (flink_jobs/sql/sale_detail/order_lines.sql: the
+newest version of each line and order, joined); then with its user, from user_info's changelog or the
 look-up in Redis, as the documents' rows (flink_jobs/sql/sale_detail/sale_details.sql). The whole job, with
 its Elasticsearch and dead-letter sinks, is ``benchmarks.sale_detail``, on the same kind of backlog
 (users only in Redis, so every user is looked up)."""
