@@ -11,7 +11,7 @@ name of its own, with users (ids from 10**12) only in Redis, and order dates in 
 <elasticsearch.sale_detail_index>-2032-*, deleted after). The changes are written straight to the topics as Canal
 writes them, keyed by primary key, so MariaDB and Canal do not bound the rate. Latency runs to
 the document's arrival in Elasticsearch (the benchmark refreshes the index before each count), so it
-includes the sink's bulk flush (every 200 ms); a search shows it after the index's next periodic
+includes the sink's bulk flush (every 100 ms); a search shows it after the index's next periodic
 refresh (refresh_interval, 1 s), on top."""
 
 from __future__ import annotations

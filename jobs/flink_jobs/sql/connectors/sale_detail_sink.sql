@@ -31,7 +31,7 @@ CREATE TABLE sale_detail_sink (
   'index' = '{{ elasticsearch_sale_detail_index }}-{dt|yyyy-MM-dd}',
   'document-flag' = 'has_document',
   'sink.bulk-flush.max-actions' = '2000',
-  'sink.bulk-flush.interval' = '200ms',
+  'sink.bulk-flush.interval' = '100ms',
   'sink.bulk-flush.backoff.max-retries' = '5',
   'sink.bulk-flush.backoff.delay' = '200ms',
   'format' = 'json',
