@@ -1,9 +1,11 @@
 """The sale-detail job: every order line joined with its order and its user, as documents of the
 Elasticsearch indices gmall_sale_detail-<date> (alias gmall_sale_detail).
 
-Order lines and orders are joined from their changelogs (Canal) whatever order they arrive in, and
-the user is taken from user_info's changelog or, for a user the job has not seen, looked up by the
-Java function ``lookup_user`` in the Redis dimension (MariaDB for a user not yet there).
+Order lines and orders are joined from their Canal changes, read as row versions (a deletion keeps
+the row as a tombstone), whatever order they arrive in, so that a line that is gone is still sent to
+the sink, as a deletion; the user is taken from user_info's changelog or, for a user the job has not
+seen, looked up by the Java function ``lookup_user`` in the Redis dimension (MariaDB for a user not
+yet there).
 Unreadable order_detail messages go to the dead-letter topic.
 Run: ``python -m flink_jobs.sale_detail [--config FILE]``.
 """
