@@ -104,6 +104,12 @@ def expected_dead_letters(topic: str, lines: list[str | bytes], columns) -> list
     return [dead for dead in reasons if dead[2] is not None]
 
 
+def not_ddl(hostile: list[str | bytes], columns) -> list[str | bytes]:
+    """The hostile messages that must be dead letters: all but the drawn DDL, which a job skips
+    (how many of those a draw holds varies: one CI example had 12 of 108)."""
+    return [text for text in hostile if canal.judge(text, columns) != canal.DDL]
+
+
 def columns(config, job, table: str):
     return canal.source_columns(flink_sql.source_ddl(job, config, canal.SOURCE_TABLES[table]))
 
@@ -118,7 +124,7 @@ def test_hostile_order_info_messages_are_dead_letters_once_and_orders_and_gmv_st
     lines = interleave(log.messages["order_info"], hostile, rng)
     t_env, dead = run(config, tmp_path_factory.mktemp("gmv"), gmv.JOB, "order_info", lines, {})
     assert dead == expected_dead_letters(config.topics.order_info, lines, table_columns)
-    assert len(dead) >= len(hostile) * 0.9  # a few drawn messages are DDL
+    assert len(dead) == len(not_ddl(hostile, table_columns))
     orders = flink_sql.final_rows(t_env, f"SELECT id, {', '.join(ORDER_COLUMNS)} FROM orders", ["id"])
     assert {key[0]: tuple(row[c] for c in ORDER_COLUMNS) for key, row in orders.items()} == {
         order_id: tuple(oracle.mask_phone(row[c]) if c == "consignee_tel" else row[c] for c in ORDER_COLUMNS)
@@ -139,7 +145,7 @@ def test_hostile_order_detail_messages_are_dead_letters_once_and_the_documents_s
     t_env, dead = run(config, tmp_path_factory.mktemp("sale_detail"), sale_detail.JOB, "order_detail", lines,
                       {"order_info_versions": log.messages["order_info"], "user_info_source": log.messages["user_info"]})
     assert dead == expected_dead_letters(config.topics.order_detail, lines, table_columns)
-    assert len(dead) >= len(hostile) * 0.9
+    assert len(dead) == len(not_ddl(hostile, table_columns))
     docs = flink_sql.final_rows(t_env, f"SELECT {', '.join(DOC_FIELDS)}, has_document FROM sale_details",
                                 ["order_detail_id"])
     assert {str(key[0]): as_oracle_doc(row) for key, row in docs.items() if row["has_document"]} == log.docs()
@@ -155,7 +161,7 @@ def test_hostile_user_info_messages_are_dead_letters_once_and_the_dimension_stay
     lines = interleave(log.messages["user_info"], hostile, rng)
     t_env, dead = run(config, tmp_path_factory.mktemp("user_dim"), user_dim.JOB, "user_info", lines, {})
     assert dead == expected_dead_letters(config.topics.user_info, lines, table_columns)
-    assert len(dead) >= len(hostile) * 0.9
+    assert len(dead) == len(not_ddl(hostile, table_columns))
     rows = flink_sql.final_rows(t_env, "SELECT * FROM user_dim_rows", ["id"])
     assert {key[0]: {k: str(v) for k, v in row.items() if v is not None} for key, row in rows.items()} == {
         user_id: expected_hash(row) for user_id, row in log.state["user_info"].items()}
