@@ -124,14 +124,13 @@ class Pipeline:
     # for the operations dashboard (test_operations_dashboard.py): the run's wall-clock span
     # (epoch seconds, from before the first submit to the moment the final metrics below were
     # read, a scrape interval after the jobs were idle), the topics each job reads, how long the
-    # services stopped by SERVICE_FAULTS stayed down, and what Flink's REST API said at the end:
-    # each job's restarts and gmall_dead_letters summed over its subtasks
+    # services stopped by SERVICE_FAULTS stayed down, and each job's restarts as Flink's REST API
+    # said at the end
     started_at: float
     metrics_at: float
     input_topics: dict[str, list[str]]
     outage_s: float
     restarts_at_end: dict[str, int]
-    dead_letter_metric_by_job: dict[str, int]
 
     @property
     def event_values(self) -> list[str]:
@@ -492,8 +491,6 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
             time.sleep(max(0.0, idle_since + config.prometheus.scrape_interval_s + 1 - time.monotonic()))
             metrics_at = time.time()
             restarts_at_end = {name: flink_rest.restarts(config, jid) for name, jid in restored.items()}
-            dead_letter_metric_by_job = {name: flink_rest.metric_sum(config, jid, "gmall_dead_letters")
-                                         for name, jid in restored.items()}
             result = Pipeline(
                 config=config,
                 job_names=[job.name for job in job_list],
@@ -520,7 +517,6 @@ def pipeline(config, tmp_path_factory, request) -> Pipeline:
                               for job in job_list},
                 outage_s=OUTAGE_S,
                 restarts_at_end=restarts_at_end,
-                dead_letter_metric_by_job=dead_letter_metric_by_job,
             )
         finally:
             if mock.poll() is None:

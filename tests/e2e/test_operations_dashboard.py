@@ -236,15 +236,18 @@ def test_dead_letters_by_reason_summed_over_the_run_cover_the_topics(run, names,
                 assert counted[name].get(reason, 0) >= LOW * n, (name, reason, counted[name].get(reason), n)
 
 
-def test_dead_letters_by_reason_add_up_to_the_total_flink_reports(run, names):
+def test_dead_letters_by_reason_add_up_to_each_jobs_total(run, names):
+    """The counters by reason and the total, as Prometheus holds them at the end (each task's
+    current attempt). Not compared with Flink's REST API: after a failover its subtask metrics
+    can go on showing the previous attempt's counters (a fresh-clone run read 5,071 there for
+    dau, whose current attempts had counted 282 since their restart)."""
     by_reason = defaultdict(float)
     for labels, value in at_the_end(run, names, f"sum by (job_name, reason) "
                                                 f"({OP}_reason_gmall_dead_letters_by_reason)").items():
         by_reason[dict(labels)["job_name"]] += value
     total = by_job(at_the_end(run, names, f"sum by (job_name) ({OP}_gmall_dead_letters)"))
-    reported = {name: float(count) for name, count in run.dead_letter_metric_by_job.items()}
-    assert {name: total.get(name, 0.0) for name in reported} == reported
-    assert {name: by_reason.get(name, 0.0) for name in reported} == reported
+    assert set(total) == set(run.job_names)
+    assert {name: by_reason.get(name, 0.0) for name in total} == total
 
 
 def test_every_flink_process_was_scraped_at_the_end(run):
